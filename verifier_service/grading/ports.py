@@ -1,0 +1,77 @@
+"""What the grading core needs from the outside world, as protocols.
+
+The core depends only on these; judge backends (``verifier_service.judges``), grade
+stores (``verifier_service.store``) and metrics implement them.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Protocol, Sequence, runtime_checkable
+
+from verifier_service.grading.types import Grade, JudgeOutcome, JudgeRequest, Judgement
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """An LLM (or other) judge that grades normalised pairs it is given."""
+
+    @property
+    def identity(self) -> str:
+        """Model and prompt version; part of every cache key, so a change never serves stale grades."""
+        ...
+
+    async def judge(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
+        """One outcome per request, in order. A failure for a pair is a ``JudgeFailure`` in its slot;
+        an exception means the whole call failed."""
+        ...
+
+    async def check_ready(self) -> None:
+        """Raise if the judge cannot grade right now."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class GradeCache(Protocol):
+    """A persistent map from cache key to the judge's verdict."""
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, Judgement]: ...
+
+    async def put_many(self, entries: Mapping[str, Judgement]) -> None: ...
+
+    async def check_ready(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class GradingObserver(Protocol):
+    """Receives counts and timings from the core (Prometheus in the service)."""
+
+    def items_graded(self, grades: Sequence[Grade]) -> None: ...
+
+    def cache_lookups(self, hits: int, misses: int) -> None: ...
+
+    def cache_error(self, operation: str) -> None: ...
+
+    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None: ...
+
+    def in_flight(self, delta: int) -> None: ...
+
+
+class NullObserver:
+    """An observer that records nothing."""
+
+    def items_graded(self, grades: Sequence[Grade]) -> None:
+        pass
+
+    def cache_lookups(self, hits: int, misses: int) -> None:
+        pass
+
+    def cache_error(self, operation: str) -> None:
+        pass
+
+    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None:
+        pass
+
+    def in_flight(self, delta: int) -> None:
+        pass

@@ -1,0 +1,72 @@
+"""Deterministic rules that settle the obvious cases without a model.
+
+Every rule here is conservative: it fires only on shapes that cannot be read any other
+way. Anything uncertain returns ``None`` and goes on to the taxonomy and the judge.
+"""
+
+from __future__ import annotations
+
+import re
+
+from verifier_service.grading.categories import Category
+from verifier_service.grading.normalise import label_key
+
+# Whole-answer refusals, matched against the label key of the prediction (lower case,
+# punctuation gone, so "I don't know." arrives as "i don t know").
+_I = r"(?:i )?"
+_CANNOT = r"(?:can ?not|can t|cant|could not|couldn t|am unable to|m unable to|unable to|am not able to|m not able to)"
+_VERB = r"(?:tell|say|determine|identify|know|classify|recogni[sz]e|be sure|answer|decide)"
+_OBJECT = r"(?: (?:it|this|that|for sure|what (?:it|this|that) is|the (?:species|breed|class|object|category|type|model)))?"
+_REFUSAL = re.compile(
+    r"^(?:"
+    r"none|none of (?:the above|these|them)|nothing|unknown|unsure|uncertain|not sure|"
+    r"undetermined|unidentifiable|unidentified|indeterminate|unclear|n a|no answer|no idea|"
+    rf"{_I}(?:have )?no idea|{_I}(?:am |m )?not (?:sure|certain)|"
+    rf"{_I}(?:do not|don t|dont) know|"
+    rf"{_I}{_CANNOT} {_VERB}{_OBJECT}|"
+    r"(?:it is |it s )?(?:impossible|hard|difficult|not possible) to (?:tell|say|determine|identify)|"
+    r"abstain|i abstain"
+    r")$"
+)
+
+# "robin or cardinal", "either robin or cardinal", "robin and or cardinal" (from "and/or").
+_OR_WORD = re.compile(r"(?:^| )(?:or|either)(?: |$)")
+# "robin/cardinal" in the raw answer: a slash between two words of three letters or more.
+# "F/A-18", "F-16A/B" or "737/747" do not match: they are names, not alternatives.
+_SLASHED_WORDS = re.compile(r"[^\W\d_]{3,}\s*/\s*[^\W\d_]{3,}")
+
+
+def is_refusal(prediction_key: str) -> bool:
+    return _REFUSAL.match(prediction_key) is not None
+
+
+def lists_several_options(raw_prediction: str, prediction: str, ground_truth: str) -> bool:
+    """True when the answer offers alternatives, unless the label itself reads that way."""
+    if _OR_WORD.search(prediction) and not _OR_WORD.search(ground_truth):
+        return True
+    return bool(_SLASHED_WORDS.search(raw_prediction)) and "/" not in ground_truth
+
+
+def is_malformed(prediction: str) -> bool:
+    """Empty, no letter or digit at all, or a fragment cut at an underscore or dash ("_prototype")."""
+    if not any(ch.isalnum() for ch in prediction):
+        return True
+    return prediction[0] in "_-" or prediction[-1] in "_-"
+
+
+def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Category | None:
+    """The category the rules settle for a normalised pair, or ``None`` to pass it on.
+
+    ``ground_truth`` and ``prediction`` are ``normalise``-d; ``raw_prediction`` is the
+    prediction as sent (some shapes, like a slash, do not survive normalisation).
+    """
+    if is_malformed(prediction):
+        return Category.WRONG
+    prediction_key = label_key(prediction)
+    if prediction_key == label_key(ground_truth):
+        return Category.SPECIFIC
+    if is_refusal(prediction_key):
+        return Category.ABSTAIN
+    if lists_several_options(raw_prediction, prediction, ground_truth):
+        return Category.WRONG
+    return None

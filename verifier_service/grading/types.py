@@ -1,0 +1,81 @@
+"""Value types of the grading core: what goes in, what comes out, what a judge returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Mapping
+
+from verifier_service.grading.categories import Category
+
+
+class Source(str, Enum):
+    """Which tier settled a grade."""
+
+    RULE = "rule"
+    TAXONOMY = "taxonomy"
+    CACHE = "cache"
+    JUDGE = "judge"
+
+
+class Status(str, Enum):
+    """Whether an item was graded; anything but ``ok`` carries no category."""
+
+    OK = "ok"
+    NO_JUDGE = "no_judge"  # the item needs a judge and none is configured
+    JUDGE_ERROR = "judge_error"  # the judge was asked and failed for this item
+
+
+@dataclass(frozen=True, slots=True)
+class GradeInput:
+    """One (ground truth, prediction) pair as the caller sent it."""
+
+    ground_truth: str
+    prediction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """The verdict on one item. ``category`` is ``None`` exactly when ``status`` is not ok."""
+
+    status: Status
+    category: Category | None = None
+    source: Source | None = None
+    probabilities: Mapping[str, float] | None = None
+    error: str | None = None
+
+    @property
+    def correct(self) -> bool | None:
+        return None if self.category is None else self.category.correct
+
+    @classmethod
+    def failed(cls, status: Status, error: str) -> Grade:
+        return cls(status=status, error=error)
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeRequest:
+    """One normalised pair for a judge, with optional context (e.g. the ground truth's lineage)."""
+
+    ground_truth: str
+    prediction: str
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A judge's answer for one pair: the category and, when the judge can give it,
+    the probability of each of the six categories (keys are the category names)."""
+
+    category: Category
+    probabilities: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeFailure:
+    """A judge could not grade one pair; ``reason`` says why, for the caller."""
+
+    reason: str
+
+
+JudgeOutcome = Judgement | JudgeFailure

@@ -1,0 +1,73 @@
+"""Prometheus metrics of one service instance (a registry per app, no globals)."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from verifier_service.grading.types import Grade
+
+
+class ServiceMetrics:
+    """Implements the core's ``GradingObserver`` and the HTTP-level counters."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "verifier_requests", "HTTP requests answered", ["endpoint", "code"], registry=self.registry
+        )
+        self.items = Counter(
+            "verifier_items",
+            "Items graded, by the tier that settled them, their category and status",
+            ["source", "category", "status"],
+            registry=self.registry,
+        )
+        self.judge_latency = Histogram(
+            "verifier_judge_latency_seconds",
+            "Wall time of one judge call",
+            ["judge"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=self.registry,
+        )
+        self.judge_pairs = Counter(
+            "verifier_judge_pairs", "Pairs sent to a judge", ["judge", "outcome"], registry=self.registry
+        )
+        self.cache_hits = Counter("verifier_cache_hits", "Judge-tier pairs found in the cache", registry=self.registry)
+        self.cache_misses = Counter(
+            "verifier_cache_misses", "Judge-tier pairs not found in the cache", registry=self.registry
+        )
+        self.cache_errors = Counter(
+            "verifier_cache_errors", "Failed cache operations", ["operation"], registry=self.registry
+        )
+        self.in_flight_items = Gauge(
+            "verifier_items_in_flight", "Items being graded right now", registry=self.registry
+        )
+
+    # ---- GradingObserver -----------------------------------------------------------
+    def items_graded(self, grades: Sequence[Grade]) -> None:
+        tally = Tally(
+            (
+                g.source.value if g.source else "none",
+                g.category.value if g.category else "none",
+                g.status.value,
+            )
+            for g in grades
+        )
+        for (source, category, status), count in tally.items():
+            self.items.labels(source, category, status).inc(count)
+
+    def cache_lookups(self, hits: int, misses: int) -> None:
+        self.cache_hits.inc(hits)
+        self.cache_misses.inc(misses)
+
+    def cache_error(self, operation: str) -> None:
+        self.cache_errors.labels(operation).inc()
+
+    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None:
+        self.judge_latency.labels(judge).observe(seconds)
+        self.judge_pairs.labels(judge, "failed" if failed else "ok").inc(pairs)
+
+    def in_flight(self, delta: int) -> None:
+        self.in_flight_items.inc(delta)

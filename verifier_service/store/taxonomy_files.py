@@ -1,0 +1,44 @@
+"""Reading taxonomy files (YAML or JSON) from disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from verifier_service.grading.taxonomy import Taxonomy, TaxonomyError
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def parse_taxonomy_text(text: str, *, fmt: str, name: str | None = None) -> Taxonomy:
+    """Parse YAML (``fmt='yaml'``) or JSON text into a validated taxonomy."""
+    try:
+        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"not valid {fmt.upper()}: {exc}") from None
+    return Taxonomy.from_dict(data, name=name)
+
+
+def load_taxonomy_file(path: Path) -> Taxonomy:
+    if path.suffix.lower() not in SUFFIXES:
+        raise TaxonomyError(f"{path}: a taxonomy file must end in one of {SUFFIXES}")
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    try:
+        return parse_taxonomy_text(path.read_text(encoding="utf-8"), fmt=fmt)
+    except TaxonomyError as exc:
+        raise TaxonomyError(f"{path}: {exc}") from None
+
+
+def load_taxonomies(paths: list[Path]) -> dict[str, Taxonomy]:
+    """Every taxonomy in the given files and directories, by name; duplicate names are an error."""
+    found: dict[str, Taxonomy] = {}
+    for path in paths:
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES) if path.is_dir() else [path]
+        for file in files:
+            taxonomy = load_taxonomy_file(file)
+            if taxonomy.name in found:
+                raise TaxonomyError(f"{file}: a taxonomy named {taxonomy.name!r} is already loaded")
+            found[taxonomy.name] = taxonomy
+    return found
