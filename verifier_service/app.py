@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -24,18 +24,26 @@ from verifier_service.store.taxonomy_files import load_taxonomies
 log = logging.getLogger(__name__)
 
 
-async def build_grader(settings: Settings, metrics: ServiceMetrics | None = None) -> Grader:
-    """The Grader the settings describe: cache, taxonomies and judges (local models load here)."""
+async def build_grader(
+    settings: Settings, metrics: ServiceMetrics | None = None, extra_judges: Mapping[str, Judge] | None = None
+) -> Grader:
+    """The Grader the settings describe: cache, taxonomies and judges (local models load here).
+
+    ``extra_judges`` adds judge objects built by the caller (an embedding application, a test).
+    """
     from verifier_service.judges.factory import build_judge
 
-    judges: dict[str, Judge] = {}
+    judges: dict[str, Judge] = dict(extra_judges or {})
     for name, judge_settings in settings.judges.items():
         log.info("loading judge %s (%s)", name, judge_settings.kind)
         judges[name] = await asyncio.to_thread(build_judge, name, judge_settings)
+    default_judge = settings.default_judge
+    if default_judge is None and len(judges) == 1:
+        default_judge = next(iter(judges))
     cache = SQLiteGradeCache(settings.data_dir / "grades.sqlite3") if settings.cache == "sqlite" else None
     return Grader(
         judges=judges,
-        default_judge=settings.default_judge,
+        default_judge=default_judge,
         taxonomies=load_taxonomies(settings.taxonomy_paths),
         cache=cache,
         observer=metrics,
@@ -43,12 +51,12 @@ async def build_grader(settings: Settings, metrics: ServiceMetrics | None = None
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None = None) -> FastAPI:
     metrics = ServiceMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.grader = await build_grader(settings, metrics)
+        app.state.grader = await build_grader(settings, metrics, extra_judges)
         try:
             yield
         finally:
