@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
-from verifier_service.grading import CATEGORY_NAMES, Category, JudgeFailure, JudgeOutcome, JudgeRequest, Judgement
+from verifier_service.grading import CATEGORY_NAMES, Category, JudgeFailure, Judgement, JudgeOutcome, JudgeRequest
 
 
 class ScriptedJudge:

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from fakes import ScriptedJudge
+
 from verifier_service.config import Settings
 from verifier_service.grading import Category
 
@@ -20,7 +20,9 @@ MIXED = [
 @pytest.fixture
 def server(live_server, tmp_path):
     judge = ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC})
-    settings = Settings(data_dir=tmp_path / "data", taxonomy_paths=[DATA], max_items_per_request=50, max_label_chars=100)
+    settings = Settings(
+        data_dir=tmp_path / "data", taxonomy_paths=[DATA], max_items_per_request=50, max_label_chars=100
+    )
     with live_server(settings, {"scripted": judge}) as running:
         running.judge = judge
         yield running
@@ -63,7 +65,11 @@ def test_grade_with_a_taxonomy(server):
         body = http.post("/grade", json={"items": items, "taxonomy": "test-birds"}).json()
         listed = http.get("/taxonomies").json()
     assert [(g["category"], g["source"]) for g in body["grades"]] == [
-        ("specific", "taxonomy"), ("generic", "taxonomy"), ("wrong", "taxonomy"), ("wrong", "judge")]
+        ("specific", "taxonomy"),
+        ("generic", "taxonomy"),
+        ("wrong", "taxonomy"),
+        ("wrong", "judge"),
+    ]
     assert listed["taxonomies"][0]["name"] == "test-birds" and listed["taxonomies"][0]["nodes"] == 8
     assert server.judge.judged[-1].context.startswith("golden-winged warbler (species)")
 

@@ -2,8 +2,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
 from fakes import ScriptedJudge
+
 from verifier_service.grading import (
     Category,
     GradeInput,
@@ -128,7 +128,9 @@ async def test_judge_failures_are_per_item_errors_and_not_cached(cache):
     judge = ScriptedJudge(fail_pairs=frozenset({("dog", "husky")}), default=Category.WRONG)
     grader = Grader(judges={"j": judge}, default_judge="j", cache=cache)
     grades = await grader.grade(items(("dog", "husky"), ("dog", "cat")))
-    assert grades[0].status is Status.JUDGE_ERROR and grades[0].category is None and "scripted failure" in grades[0].error
+    assert (
+        grades[0].status is Status.JUDGE_ERROR and grades[0].category is None and "scripted failure" in grades[0].error
+    )
     assert grades[1].status is Status.OK and grades[1].category is Category.WRONG
     assert cache.count() == 1  # only the success is cached
 

@@ -35,8 +35,22 @@ def test_label_key_folds_only_safe_differences():
 
 @pytest.mark.parametrize(
     "answer",
-    ["None", "none.", "I don't know", "i do not know", "Unknown", "cannot tell", "Can't tell", "I cannot identify it",
-     "not sure", "I'm not sure", "no idea", "Unable to determine the species", "It is impossible to tell", "N/A"],
+    [
+        "None",
+        "none.",
+        "I don't know",
+        "i do not know",
+        "Unknown",
+        "cannot tell",
+        "Can't tell",
+        "I cannot identify it",
+        "not sure",
+        "I'm not sure",
+        "no idea",
+        "Unable to determine the species",
+        "It is impossible to tell",
+        "N/A",
+    ],
 )
 def test_refusals_abstain(answer):
     assert rule("Golden-winged Warbler", answer) is Category.ABSTAIN
@@ -44,7 +58,13 @@ def test_refusals_abstain(answer):
 
 @pytest.mark.parametrize(
     "answer",
-    ["robin or cardinal", "Either a robin or a cardinal", "robin/cardinal", "robin / cardinal", "robin and/or cardinal"],
+    [
+        "robin or cardinal",
+        "Either a robin or a cardinal",
+        "robin/cardinal",
+        "robin / cardinal",
+        "robin and/or cardinal",
+    ],
 )
 def test_several_options_are_wrong(answer):
     assert rule("American Robin", answer) is Category.WRONG

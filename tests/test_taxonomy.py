@@ -37,8 +37,13 @@ def test_relations(birds, truth, answer, expected):
 
 @pytest.mark.parametrize(
     "answer",
-    ["GOLDEN WINGED WARBLER", "Golden‐winged warbler.", "a photo of a golden-winged warbler", "Golden-winged Warblers",
-     "the golden winged warbler"],
+    [
+        "GOLDEN WINGED WARBLER",
+        "Golden‐winged warbler.",
+        "a photo of a golden-winged warbler",
+        "Golden-winged Warblers",
+        "the golden winged warbler",
+    ],
 )
 def test_matching_variants(birds, answer):
     assert birds.lookup(answer) is birds.nodes["Golden-winged Warbler"]
@@ -46,8 +51,15 @@ def test_matching_variants(birds, answer):
 
 def test_plural_and_diacritics():
     t = Taxonomy.from_dict(
-        {"name": "food", "nodes": [{"name": "dessert"}, {"name": "crème brûlée", "parent": "dessert"},
-                                    {"name": "puppy"}, {"name": "box"}]}
+        {
+            "name": "food",
+            "nodes": [
+                {"name": "dessert"},
+                {"name": "crème brûlée", "parent": "dessert"},
+                {"name": "puppy"},
+                {"name": "box"},
+            ],
+        }
     )
     assert t.lookup("Creme Brulee").name == "crème brûlée"
     assert t.lookup("desserts").name == "dessert"
@@ -58,10 +70,15 @@ def test_plural_and_diacritics():
 
 def test_distance_decides_without_ranks():
     t = Taxonomy.from_dict(
-        {"name": "cars", "nodes": [
-            {"name": "car"}, {"name": "Chevrolet", "parent": "car", "synonyms": ["Chevy"]},
-            {"name": "Chevrolet Corvette", "parent": "Chevrolet"},
-            {"name": "Chevrolet Corvette ZR1 2012", "parent": "Chevrolet Corvette"}]}
+        {
+            "name": "cars",
+            "nodes": [
+                {"name": "car"},
+                {"name": "Chevrolet", "parent": "car", "synonyms": ["Chevy"]},
+                {"name": "Chevrolet Corvette", "parent": "Chevrolet"},
+                {"name": "Chevrolet Corvette ZR1 2012", "parent": "Chevrolet Corvette"},
+            ],
+        }
     )
     assert t.categorise("Chevrolet Corvette ZR1 2012", "Chevrolet Corvette") is Category.LESS_SPECIFIC
     assert t.categorise("Chevrolet Corvette ZR1 2012", "chevy") is Category.GENERIC
@@ -70,7 +87,8 @@ def test_distance_decides_without_ranks():
 
 def test_lineage_for_the_judge(birds):
     assert birds.describe_lineage("Golden-winged Warbler") == (
-        "golden-winged warbler (species) < vermivora (genus) < parulidae (family) < passeriformes (order) < bird (class)"
+        "golden-winged warbler (species) < vermivora (genus) < parulidae (family)"
+        " < passeriformes (order) < bird (class)"
     )
     assert birds.describe_lineage("hummingbird") is None
 
@@ -88,8 +106,10 @@ def test_version_is_a_content_hash(birds):
         ({"name": "t", "nodes": [{"name": "a", "parent": "nowhere"}]}, "unknown parent 'nowhere'"),
         ({"name": "t", "nodes": [{"name": "a", "parent": "b"}, {"name": "b", "parent": "a"}]}, "cycle"),
         ({"name": "t", "nodes": [{"name": "a"}, {"name": "a"}]}, "defined twice"),
-        ({"name": "t", "nodes": [{"name": "a", "synonyms": ["x"]}, {"name": "b", "synonyms": ["X"]}]},
-         "already a name of node 'a'"),
+        (
+            {"name": "t", "nodes": [{"name": "a", "synonyms": ["x"]}, {"name": "b", "synonyms": ["X"]}]},
+            "already a name of node 'a'",
+        ),
         ({"name": "t", "nodes": [{"name": "a"}, {"name": "b", "synonyms": ["A"]}]}, "already a name of node 'a'"),
         ({"name": "t", "nodes": []}, "non-empty 'nodes'"),
         ({"nodes": [{"name": "a"}]}, "needs a 'name'"),

@@ -1,0 +1,1 @@
+"""The trainer side: rewards from verifier grades for TRL's GRPOTrainer."""

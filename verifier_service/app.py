@@ -84,9 +84,7 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default body, with a one-line summary first for humans reading logs.
         errors = exc.errors()
-        summary = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors[:5]
-        )
+        summary = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors[:5])
         return JSONResponse(
             {"detail": jsonable_encoder(errors), "message": f"invalid request: {summary}"}, status_code=422
         )

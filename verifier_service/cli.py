@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -17,13 +17,13 @@ from verifier_service.config import Settings, load_settings
 app = typer.Typer(help="Specificity-aware verifier for open-world classifiers.", no_args_is_help=True)
 
 ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", "-c", help="YAML settings file (env: VERIFIER_CONFIG_FILE).")
+    Path | None, typer.Option("--config", "-c", help="YAML settings file (env: VERIFIER_CONFIG_FILE).")
 ]
 UrlOption = Annotated[
-    Optional[str], typer.Option(help="Grade through a running service at this base URL instead of in-process.")
+    str | None, typer.Option(help="Grade through a running service at this base URL instead of in-process.")
 ]
-TaxonomyOption = Annotated[Optional[str], typer.Option(help="Name of a loaded taxonomy.")]
-JudgeOption = Annotated[Optional[str], typer.Option(help="Name of a configured judge (default: the default judge).")]
+TaxonomyOption = Annotated[str | None, typer.Option(help="Name of a loaded taxonomy.")]
+JudgeOption = Annotated[str | None, typer.Option(help="Name of a configured judge (default: the default judge).")]
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -36,8 +36,8 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 @app.command()
 def serve(
     config: ConfigOption = None,
-    host: Annotated[Optional[str], typer.Option(help="Interface to listen on (env: VERIFIER_HOST).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (env: VERIFIER_PORT).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (env: VERIFIER_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env: VERIFIER_PORT).")] = None,
 ) -> None:
     """Run the HTTP service."""
     import uvicorn
@@ -63,7 +63,12 @@ async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judg
         for batch in batches:
             inputs = [GradeInput(row["ground_truth"], row["prediction"]) for row in batch]
             grades = await grader.grade(inputs, taxonomy=taxonomy, judge=judge)
-            results.append([GradeOut.from_grade(g, r.get("id"), True).model_dump(mode="json") for g, r in zip(grades, batch)])
+            results.append(
+                [
+                    GradeOut.from_grade(g, r.get("id"), True).model_dump(mode="json")
+                    for g, r in zip(grades, batch, strict=True)
+                ]
+            )
             progress(len(batch))
     finally:
         await grader.aclose()
@@ -116,8 +121,10 @@ def _read_pairs(path: Path) -> Iterator[dict[str, Any]]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise typer.BadParameter(f"{path}:{line_number}: not JSON: {exc}") from None
-            if not isinstance(row, dict) or not isinstance(row.get("ground_truth"), str) or not isinstance(
-                row.get("prediction"), str
+            if (
+                not isinstance(row, dict)
+                or not isinstance(row.get("ground_truth"), str)
+                or not isinstance(row.get("prediction"), str)
             ):
                 raise typer.BadParameter(f"{path}:{line_number}: needs string fields ground_truth and prediction")
             yield row
@@ -125,7 +132,9 @@ def _read_pairs(path: Path) -> Iterator[dict[str, Any]]:
 
 @app.command("grade-file")
 def grade_file(
-    input: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?}")],
+    input: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?}")
+    ],
     output: Annotated[Path, typer.Argument(dir_okay=False, help="JSONL of grades, one per input line, in order")],
     config: ConfigOption = None,
     url: UrlOption = None,

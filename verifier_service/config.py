@@ -72,7 +72,9 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
 
     class FileSettings(Settings):
         @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ):
             return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
 
     return Settings.model_validate(FileSettings(**overrides).model_dump())

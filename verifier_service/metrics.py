@@ -41,9 +41,7 @@ class ServiceMetrics:
         self.cache_errors = Counter(
             "verifier_cache_errors", "Failed cache operations", ["operation"], registry=self.registry
         )
-        self.in_flight_items = Gauge(
-            "verifier_items_in_flight", "Items being graded right now", registry=self.registry
-        )
+        self.in_flight_items = Gauge("verifier_items_in_flight", "Items being graded right now", registry=self.registry)
 
     # ---- GradingObserver -----------------------------------------------------------
     def items_graded(self, grades: Sequence[Grade]) -> None:

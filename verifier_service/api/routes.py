@@ -76,7 +76,7 @@ async def grade(body: GradeRequest, request: Request) -> GradeResponse:
     pairs = [(item.ground_truth, item.prediction) for item in body.items]
     grades, judge_name = await _grade(request, pairs, body.taxonomy, body.judge)
     out = [
-        GradeOut.from_grade(g, item.id, body.return_probabilities) for g, item in zip(grades, body.items)
+        GradeOut.from_grade(g, item.id, body.return_probabilities) for g, item in zip(grades, body.items, strict=True)
     ]
     return GradeResponse(grades=out, judge=judge_name)
 
@@ -106,10 +106,16 @@ async def classify(mode: Mode, body: ClassifyRequest, request: Request) -> Class
     taxonomy = None
     if isinstance(body.extra_info, dict) and isinstance(body.extra_info.get("taxonomy"), str):
         taxonomy = body.extra_info["taxonomy"]
-    grades, judge_name = await _grade(request, list(zip(body.ground_truths, body.predictions)), taxonomy, judge)
+    grades, judge_name = await _grade(
+        request, list(zip(body.ground_truths, body.predictions, strict=True)), taxonomy, judge
+    )
     return ClassifyResponse(
         classifications=[_classification(g, mode) for g in grades],
-        errors=[ClassifyError(index=i, status=g.status, error=g.error) for i, g in enumerate(grades) if g.status != Status.OK],
+        errors=[
+            ClassifyError(index=i, status=g.status, error=g.error)
+            for i, g in enumerate(grades)
+            if g.status != Status.OK
+        ],
         judge=judge_name,
         warnings=warnings,
     )
@@ -126,7 +132,9 @@ async def readyz(request: Request) -> JSONResponse:
     """Ready: the cache and every configured judge are usable (503 otherwise, with reasons)."""
     checks = await _grader(request).check_ready()
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -7,9 +7,9 @@ from verifier_service.grading.types import (
     Grade,
     GradeInput,
     JudgeFailure,
+    Judgement,
     JudgeOutcome,
     JudgeRequest,
-    Judgement,
     Source,
     Status,
 )

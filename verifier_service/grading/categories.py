@@ -21,9 +21,7 @@ class Category(str, Enum):
         return self in _CORRECT
 
 
-_CORRECT = frozenset(
-    {Category.SPECIFIC, Category.MORE_SPECIFIC, Category.LESS_SPECIFIC, Category.GENERIC}
-)
+_CORRECT = frozenset({Category.SPECIFIC, Category.MORE_SPECIFIC, Category.LESS_SPECIFIC, Category.GENERIC})
 
 # The order used everywhere a list of the six is needed (prompts, probabilities).
 CATEGORIES: tuple[Category, ...] = tuple(Category)

@@ -21,8 +21,8 @@ from verifier_service.grading.types import (
     Grade,
     GradeInput,
     JudgeFailure,
-    JudgeRequest,
     Judgement,
+    JudgeRequest,
     Source,
     Status,
 )
@@ -250,7 +250,7 @@ class Grader:
 
         fresh: dict[str, Judgement] = {}
         grades: dict[str, Grade] = {}
-        for item, outcome in zip(chunk, outcomes):
+        for item, outcome in zip(chunk, outcomes, strict=True):
             if isinstance(outcome, Judgement):
                 fresh[item.key] = outcome
                 grades[item.key] = Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities)
@@ -307,5 +307,5 @@ async def _probe(check) -> str:
     try:
         await check
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}" or "failed"
+        return f"{type(exc).__name__}: {exc}"
     return "ok"

@@ -6,9 +6,10 @@ stores (``verifier_service.store``) and metrics implement them.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, Sequence, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
-from verifier_service.grading.types import Grade, JudgeOutcome, JudgeRequest, Judgement
+from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, JudgeRequest
 
 
 @runtime_checkable

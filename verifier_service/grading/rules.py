@@ -16,7 +16,9 @@ from verifier_service.grading.normalise import label_key
 _I = r"(?:i )?"
 _CANNOT = r"(?:can ?not|can t|cant|could not|couldn t|am unable to|m unable to|unable to|am not able to|m not able to)"
 _VERB = r"(?:tell|say|determine|identify|know|classify|recogni[sz]e|be sure|answer|decide)"
-_OBJECT = r"(?: (?:it|this|that|for sure|what (?:it|this|that) is|the (?:species|breed|class|object|category|type|model)))?"
+_OBJECT = (
+    r"(?: (?:it|this|that|for sure|what (?:it|this|that) is|the (?:species|breed|class|object|category|type|model)))?"
+)
 _REFUSAL = re.compile(
     r"^(?:"
     r"none|none of (?:the above|these|them)|nothing|unknown|unsure|uncertain|not sure|"

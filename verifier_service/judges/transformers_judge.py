@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier_service.grading.categories import CATEGORIES
-from verifier_service.grading.types import JudgeOutcome, JudgeRequest, Judgement
+from verifier_service.grading.types import Judgement, JudgeOutcome, JudgeRequest
 from verifier_service.judges.prompt import PROMPT_VERSION, chat_messages
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,7 @@ class TransformersJudge:
 
     # ---- prompt rendering ------------------------------------------------------------
     def _prompt_ids(self, request: JudgeRequest) -> list[int]:
-        text = self._tokenizer.apply_chat_template(
-            chat_messages(request), tokenize=False, add_generation_prompt=True
-        )
+        text = self._tokenizer.apply_chat_template(chat_messages(request), tokenize=False, add_generation_prompt=True)
         return self._tokenizer(text, add_special_tokens=False).input_ids
 
     def _build_prefix_cache(self) -> tuple[list[int], Any]:
@@ -127,11 +125,11 @@ class TransformersJudge:
         return prefix, out.cache
 
     # ---- scoring ---------------------------------------------------------------------
-    def _score(self, request: JudgeRequest) -> Judgement:
+    def _score(self, request: JudgeRequest, *, share_prefix: bool = True) -> Judgement:
         torch = self._torch
         ids = self._prompt_ids(request)
         start = len(self._prefix_ids)
-        if self._prefix_cache is not None and ids[:start] == self._prefix_ids:
+        if share_prefix and self._prefix_cache is not None and ids[:start] == self._prefix_ids:
             cache = copy.deepcopy(self._prefix_cache)
         else:  # the template rendered this prompt differently; score it without the shared prefix
             start, cache = 0, None
@@ -162,7 +160,7 @@ class TransformersJudge:
         probabilities = torch.softmax(torch.stack(totals), dim=0).tolist()
         best = max(range(len(CATEGORIES)), key=probabilities.__getitem__)
         return Judgement(
-            CATEGORIES[best], {category.value: p for category, p in zip(CATEGORIES, probabilities)}
+            CATEGORIES[best], {category.value: p for category, p in zip(CATEGORIES, probabilities, strict=True)}
         )
 
     def _score_all(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:

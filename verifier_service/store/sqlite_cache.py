@@ -50,9 +50,7 @@ class SQLiteGradeCache:
                     f"SELECT key, category, probabilities FROM grades WHERE key IN ({marks})", chunk
                 ).fetchall()
                 for key, category, probabilities in rows:
-                    found[key] = Judgement(
-                        Category(category), json.loads(probabilities) if probabilities else None
-                    )
+                    found[key] = Judgement(Category(category), json.loads(probabilities) if probabilities else None)
         return found
 
     def _put_many(self, entries: Mapping[str, Judgement]) -> None:
