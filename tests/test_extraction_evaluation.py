@@ -1,0 +1,53 @@
+import pytest
+
+from trainer_client.evaluation import best_of_n, score
+from trainer_client.extraction import completion_text, extract_answer
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        ("<think>hmm</think><answer>Golden-winged Warbler</answer>", "Golden-winged Warbler"),
+        ("<answer> robin </answer><answer>cardinal</answer>", "robin"),  # first tag wins
+        ("<ANSWER>Robin</Answer>", "Robin"),
+        ("< answer >robin</ answer >", "robin"),
+        ("<answer><answer>robin</answer></answer>", "robin"),  # nested
+        ("<answer>None</answer>", "None"),  # abstaining is an answer, graded by the service
+        ("<answer>robin/cardinal</answer>", "robin/cardinal"),  # raw: the slash matters to the rules
+        ("no tags at all", None),
+        ("<answer>robin", None),  # never closed
+        ("</answer>robin<answer>", None),
+        ("<answer>   </answer>", None),
+        ("<answer>?!</answer>", None),  # empty after normalisation
+        ("", None),
+    ],
+)
+def test_extract_answer(completion, answer):
+    assert extract_answer(completion) == answer
+
+
+def test_completion_text_formats():
+    assert completion_text("plain") == "plain"
+    assert completion_text([{"role": "assistant", "content": "<answer>x</answer>"}]) == "<answer>x</answer>"
+    parts = [
+        {"role": "assistant", "content": [{"type": "text", "text": "<answer>"}, {"type": "text", "text": "y</answer>"}]}
+    ]
+    assert extract_answer(completion_text(parts)) == "y"
+    with pytest.raises(TypeError):
+        completion_text(42)
+
+
+def test_score_and_weighted_score():
+    s = score(["more specific", "specific", "less specific", "generic", "abstain", "wrong", "unparseable", "error"])
+    assert s.count == 8 and s.errors == 1
+    assert s.percentages["error"] == 12.5 and sum(s.percentages.values()) == pytest.approx(100)
+    assert s.weighted_score == pytest.approx((1 + 1 + 0.6 + 0.2 + 0 - 1 - 1) / 7)
+    assert score([]).weighted_score is None
+    with pytest.raises(ValueError):
+        score(["correct"])
+
+
+def test_best_of_n_ranks_more_specific_first():
+    categories = ["specific", "more specific", "wrong", "unparseable", "error", "error", "abstain", "wrong"]
+    samples = [1, 1, 2, 2, 3, 3, 4, 4]
+    assert best_of_n(categories, samples) == ["more specific", "wrong", "error", "abstain"]

@@ -1,0 +1,3 @@
+from trainer_client.cli import main
+
+main()

@@ -1,0 +1,199 @@
+"""Async HTTP client of the verifier service."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_random_exponential
+
+RETRY_STATUS = frozenset({429, 502, 503, 504})
+
+
+class VerifierError(Exception):
+    """Base class of the client's errors."""
+
+
+class VerifierUnavailable(VerifierError):
+    """The service could not be reached, or kept failing, within the retry budget."""
+
+
+class VerifierRequestError(VerifierError):
+    """The service rejected the request (4xx): retrying the same request cannot help."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"verifier answered {status_code}: {detail}")
+        self.status_code = status_code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """One item's grade as the service returned it."""
+
+    status: str
+    category: str | None
+    source: str | None
+    correct: bool | None = None
+    probabilities: dict[str, float] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.category is not None
+
+
+@dataclass
+class _RetryableStatus(Exception):
+    status_code: int
+    retry_after: float | None = None
+    text: str = field(default="")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, (httpx.TransportError, _RetryableStatus))
+
+
+class VerifierClient:
+    """Grades pairs through ``POST /grade`` with pooled connections, retries and batch splitting.
+
+    Transient failures (connection errors, timeouts, 429/502/503/504) are retried with
+    exponential backoff and jitter for up to ``retry_for`` seconds, honouring ``Retry-After``;
+    after that ``VerifierUnavailable`` is raised. A 4xx answer raises ``VerifierRequestError``
+    at once. Batches larger than ``max_batch`` items are split and sent concurrently.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 300.0,
+        retry_for: float = 300.0,
+        max_batch: int = 4096,
+        max_concurrency: int = 8,
+        api_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency),
+            headers=headers,
+            transport=transport,
+        )
+        self._retry_for = retry_for
+        self._max_batch = max_batch
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self.base_url = base_url
+
+    async def __aenter__(self) -> VerifierClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def grade(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        taxonomy: str | None = None,
+        judge: str | None = None,
+        run: str | None = None,
+        return_probabilities: bool = False,
+    ) -> list[GradeResult]:
+        """One ``GradeResult`` per (ground truth, prediction) pair, in order."""
+        if not pairs:
+            return []
+        options: dict[str, Any] = {"return_probabilities": return_probabilities}
+        for key, value in (("taxonomy", taxonomy), ("judge", judge), ("run", run)):
+            if value is not None:
+                options[key] = value
+        chunks = [pairs[i : i + self._max_batch] for i in range(0, len(pairs), self._max_batch)]
+        results = await asyncio.gather(*(self._grade_chunk(chunk, options) for chunk in chunks))
+        return [grade for chunk in results for grade in chunk]
+
+    async def _grade_chunk(self, chunk: Sequence[tuple[str, str]], options: dict[str, Any]) -> list[GradeResult]:
+        body = {"items": [{"ground_truth": t, "prediction": p} for t, p in chunk], **options}
+        async with self._semaphore:
+            payload = await self._post_with_retries("/grade", body)
+        grades = payload.get("grades")
+        if not isinstance(grades, list) or len(grades) != len(chunk):
+            raise VerifierError(f"verifier answered {len(grades or [])} grades for {len(chunk)} items")
+        return [
+            GradeResult(
+                status=g["status"],
+                category=g.get("category"),
+                source=g.get("source"),
+                correct=g.get("correct"),
+                probabilities=g.get("probabilities"),
+                error=g.get("error"),
+            )
+            for g in grades
+        ]
+
+    async def _post_with_retries(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_delay(self._retry_for),
+            wait=_wait_honouring_retry_after,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._http.post(path, json=body)
+                    if response.status_code in RETRY_STATUS or response.status_code >= 500:
+                        raise _RetryableStatus(response.status_code, _retry_after(response), response.text[:500])
+                    if response.status_code >= 400:
+                        raise VerifierRequestError(response.status_code, _detail(response))
+                    return response.json()
+        except _RetryableStatus as exc:
+            raise VerifierUnavailable(
+                f"{self.base_url}{path} kept answering {exc.status_code} for {self._retry_for:.0f}s: {exc.text}"
+            ) from None
+        except httpx.TransportError as exc:
+            raise VerifierUnavailable(
+                f"cannot reach the verifier at {self.base_url} after retrying for {self._retry_for:.0f}s: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+_backoff = wait_random_exponential(multiplier=0.5, max=30)
+
+
+def _wait_honouring_retry_after(retry_state) -> float:
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
+        return min(exc.retry_after, 60.0)
+    return _backoff(retry_state)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("detail") or body)
+    return str(body)
