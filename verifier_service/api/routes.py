@@ -146,10 +146,14 @@ async def metrics(request: Request) -> Response:
 async def judges(request: Request) -> dict[str, object]:
     """Configured judges, their identities (model and prompt version) and the default."""
     grader = _grader(request)
-    return {
-        "default": grader.default_judge,
-        "judges": {name: grader.resolve_judge(name)[1].identity for name in grader.judge_names},  # type: ignore[index]
-    }
+    identities: dict[str, str] = {}
+    for name in grader.judge_names:
+        _, judge = grader.resolve_judge(name)  # type: ignore[misc]  # the name is configured
+        try:
+            identities[name] = await judge.identity()
+        except Exception as exc:
+            identities[name] = f"unavailable: {type(exc).__name__}: {exc}"
+    return {"default": grader.default_judge, "judges": identities}
 
 
 @router.get("/taxonomies")

@@ -185,7 +185,12 @@ class Grader:
     async def _judge_all(
         self, requests: Mapping[tuple[str, str, str], JudgeRequest], judge_name: str, judge: Judge
     ) -> dict[tuple[str, str, str], Grade]:
-        identity = judge.identity
+        try:
+            identity = await judge.identity()
+        except Exception as exc:  # an unreachable judge cannot even name its model
+            self._observer.judge_call(judge_name, 0.0, len(requests), failed=True)
+            failed = Grade.failed(Status.JUDGE_ERROR, f"judge {judge_name!r} unavailable: {type(exc).__name__}: {exc}")
+            return dict.fromkeys(requests, failed)
         # Pairs that differ only in raw shape share one judge key.
         by_cache_key: dict[str, JudgeRequest] = {}
         key_of: dict[tuple[str, str, str], str] = {}

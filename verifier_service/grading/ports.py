@@ -16,9 +16,12 @@ from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, Judge
 class Judge(Protocol):
     """An LLM (or other) judge that grades normalised pairs it is given."""
 
-    @property
-    def identity(self) -> str:
-        """Model and prompt version; part of every cache key, so a change never serves stale grades."""
+    async def identity(self) -> str:
+        """Model and prompt version; part of every cache key, so a change never serves stale grades.
+
+        A remote judge may have to ask its server which model it serves: this can fail, and
+        then the pairs that needed the judge get an error status.
+        """
         ...
 
     async def judge(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:

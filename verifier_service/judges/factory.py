@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
-from verifier_service.config import JudgeSettings, TransformersJudgeSettings, resolve_model_path
+from verifier_service.config import (
+    JudgeSettings,
+    OpenAIJudgeSettings,
+    SGLangJudgeSettings,
+    TransformersJudgeSettings,
+    resolve_model_path,
+)
 from verifier_service.grading.ports import Judge
 
 
 def build_judge(name: str, settings: JudgeSettings) -> Judge:
-    """A ready judge for one entry of ``Settings.judges``. Loading a local model takes a while."""
+    """A judge for one entry of ``Settings.judges``. Loading a local model takes a while."""
     if isinstance(settings, TransformersJudgeSettings):
         # Imported here: torch and transformers are an optional extra.
         from verifier_service.judges.transformers_judge import ModelLocation, TransformersJudge
 
         location = ModelLocation.from_path(resolve_model_path(settings.model))
         return TransformersJudge(location, name=name, threads=settings.threads)
+    if isinstance(settings, SGLangJudgeSettings):
+        from verifier_service.judges.sglang import SGLangJudge
+
+        tokenizer = str(resolve_model_path(settings.tokenizer)) if settings.tokenizer else None
+        return SGLangJudge(
+            settings.url,
+            name=name,
+            model=settings.model,
+            tokenizer=tokenizer,
+            api_key=settings.api_key,
+            policy=settings.policy,
+        )
+    if isinstance(settings, OpenAIJudgeSettings):
+        from verifier_service.judges.openai_compat import OpenAICompatibleJudge
+
+        return OpenAICompatibleJudge(
+            settings.url,
+            model=settings.model,
+            name=name,
+            api_key=settings.api_key,
+            constraint=settings.constraint,
+            top_logprobs=settings.top_logprobs,
+            policy=settings.policy,
+        )
     raise ValueError(f"judge {name!r}: unsupported kind {settings.kind!r}")

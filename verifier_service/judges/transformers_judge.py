@@ -3,17 +3,11 @@
 For machines without a GPU (development, CI, small evaluations). Production judging
 goes through a serving engine (see the SGLang adapter).
 
-How a pair is scored: the prompt is rendered with the model's own chat template, and
-each category string, followed by the end-of-turn token, is scored as the assistant's
-complete reply: log P(reply) = sum of its tokens' log-probabilities. A softmax over the
-six totals is the distribution a decoder constrained to the six strings would sample
-from at temperature 1; the verdict is its argmax (what it would emit at temperature 0).
-Including the end-of-turn token matters: without it "specific" would also collect the
-probability of every longer reply that starts with it.
-
-Cost: the instruction block is the same for every pair, so its KV cache is computed once
-at load time. Per pair, only the short user message runs once, and then the six replies
-run as one batch of six on a copy of that cache.
+A pair is scored by option scoring (``scoring.py``): the prompt is rendered with the
+model's own chat template, and each category reply's log-probability is summed over its
+tokens. The instruction block is the same for every pair, so its KV cache is computed
+once at load time; per pair, only the short user message runs once, and then the six
+replies run as one batch of six on a copy of that cache.
 """
 
 from __future__ import annotations
@@ -28,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier_service.grading.categories import CATEGORIES
 from verifier_service.grading.types import Judgement, JudgeOutcome, JudgeRequest
-from verifier_service.judges.prompt import PROMPT_VERSION, chat_messages
+from verifier_service.judges.chat_prompt import ChatPromptEncoder
+from verifier_service.judges.prompt import PROMPT_VERSION
+from verifier_service.judges.scoring import judgement_from_option_logprobs
 
 log = logging.getLogger(__name__)
 
@@ -83,31 +78,21 @@ class TransformersJudge:
         self.name = name
         self._torch = torch
         kwargs: dict[str, Any] = {"gguf_file": location.gguf_file} if location.gguf_file else {}
-        self._tokenizer = AutoTokenizer.from_pretrained(location.directory, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(location.directory, **kwargs)
+        self._encoder = ChatPromptEncoder(tokenizer)
         self._model = AutoModelForCausalLM.from_pretrained(location.directory, **kwargs).eval()
-        if not self._tokenizer.chat_template:
-            raise ValueError(f"{location.label} has no chat template; the judge needs an instruct model")
-        end_of_turn = self._tokenizer.eos_token_id
-        if end_of_turn is None:
-            raise ValueError(f"{location.label} has no end-of-sequence token")
         self._identity = f"transformers:{location.label}@{location.fingerprint()}|prompt={PROMPT_VERSION}"
-        self._options = [
-            self._tokenizer(category.value, add_special_tokens=False).input_ids + [end_of_turn]
-            for category in CATEGORIES
-        ]
-        self._pad = end_of_turn
+        self._options = self._encoder.option_ids
+        self._pad = self._encoder.end_of_turn
         self._lock = threading.Lock()
         self._prefix_ids, self._prefix_cache = self._build_prefix_cache()
         log.info("in-process judge %s ready (%s)", name, self._identity)
 
-    @property
-    def identity(self) -> str:
+    async def identity(self) -> str:
         return self._identity
 
-    # ---- prompt rendering ------------------------------------------------------------
     def _prompt_ids(self, request: JudgeRequest) -> list[int]:
-        text = self._tokenizer.apply_chat_template(chat_messages(request), tokenize=False, add_generation_prompt=True)
-        return self._tokenizer(text, add_special_tokens=False).input_ids
+        return self._encoder.prompt_ids(request)
 
     def _build_prefix_cache(self) -> tuple[list[int], Any]:
         """KV cache of the token prefix shared by every prompt (the instruction block)."""
@@ -153,15 +138,11 @@ class TransformersJudge:
             logprobs = torch.log_softmax(logits.float(), dim=-1)
         totals = []
         for row, option in enumerate(self._options):
-            total = first_token_logprobs[option[0]]
+            total = first_token_logprobs[option[0]].item()
             for j in range(1, len(option)):
-                total = total + logprobs[row, j - 1, option[j]]
+                total += logprobs[row, j - 1, option[j]].item()
             totals.append(total)
-        probabilities = torch.softmax(torch.stack(totals), dim=0).tolist()
-        best = max(range(len(CATEGORIES)), key=probabilities.__getitem__)
-        return Judgement(
-            CATEGORIES[best], {category.value: p for category, p in zip(CATEGORIES, probabilities, strict=True)}
-        )
+        return judgement_from_option_logprobs(totals)
 
     def _score_all(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
         with self._lock:  # one forward pass at a time: the model is shared

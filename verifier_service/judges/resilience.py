@@ -1,0 +1,133 @@
+"""Calling a remote judge server: deadline, retries with backoff and jitter, a concurrency
+limit and a circuit breaker that fails fast while the server is down and recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, Field
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+T = TypeVar("T")
+
+
+class RemotePolicy(BaseModel):
+    """How hard to try a remote judge before reporting its pairs as failed."""
+
+    timeout: float = Field(default=120.0, gt=0, description="deadline of one judge call, retries included (s)")
+    attempt_timeout: float = Field(default=60.0, gt=0, description="deadline of one HTTP attempt (s)")
+    retries: int = Field(default=2, ge=0, description="extra attempts after a transient failure")
+    backoff_max: float = Field(default=5.0, ge=0, description="longest wait between attempts (s), with jitter")
+    max_concurrency: int = Field(default=8, ge=1, description="HTTP calls in flight to this judge")
+    breaker_failures: int = Field(default=5, ge=1, description="consecutive failed calls that open the breaker")
+    breaker_reset: float = Field(default=15.0, gt=0, description="seconds the breaker stays open before a trial")
+
+
+class JudgeUnavailableError(RuntimeError):
+    """The judge server cannot be used right now (down, overloaded, breaker open)."""
+
+
+class JudgeProtocolError(RuntimeError):
+    """The judge server answered something that does not follow its API."""
+
+
+class TransientHTTPError(JudgeUnavailableError):
+    """A status code worth retrying (429, 5xx)."""
+
+
+class CircuitBreaker:
+    """Closed -> open after ``failures`` consecutive failures; open -> half-open after ``reset``
+    seconds, when one trial call is let through; its success closes the breaker again."""
+
+    def __init__(self, failures: int, reset: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._threshold = failures
+        self._reset = reset
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        return "half-open" if self._clock() - self._opened_at >= self._reset else "open"
+
+    def before_call(self) -> None:
+        state = self.state
+        if state == "open":
+            wait = self._reset - (self._clock() - self._opened_at)  # type: ignore[operator]
+            raise JudgeUnavailableError(f"circuit breaker open after repeated failures; next trial in {wait:.1f}s")
+        if state == "half-open":
+            if self._trial_running:
+                raise JudgeUnavailableError("circuit breaker half-open: a trial call is in progress")
+            self._trial_running = True
+
+    def record_success(self) -> None:
+        self._failures = 0
+        self._opened_at = None
+        self._trial_running = False
+
+    def record_failure(self) -> None:
+        self._failures += 1
+        if self._trial_running or self._failures >= self._threshold:
+            self._opened_at = self._clock()
+        self._trial_running = False
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, (httpx.TransportError, TransientHTTPError))
+
+
+class RemoteCaller:
+    """Runs calls to one server under a ``RemotePolicy``."""
+
+    def __init__(self, policy: RemotePolicy) -> None:
+        self.policy = policy
+        self.breaker = CircuitBreaker(policy.breaker_failures, policy.breaker_reset)
+        self._semaphore = asyncio.Semaphore(policy.max_concurrency)
+
+    async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        self.breaker.before_call()
+        try:
+            async with self._semaphore:
+                result = await asyncio.wait_for(self._with_retries(attempt), timeout=self.policy.timeout)
+        except asyncio.TimeoutError:
+            self.breaker.record_failure()
+            raise JudgeUnavailableError(f"judge did not answer within {self.policy.timeout:.0f}s") from None
+        except JudgeProtocolError:
+            self.breaker.record_success()  # it answered: the server is up, the answer was bad
+            raise
+        except Exception:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return result
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.policy.retries + 1),
+            wait=wait_random_exponential(multiplier=0.2, max=self.policy.backoff_max),
+            reraise=True,
+        )
+        async for trial in retrying:
+            with trial:
+                return await attempt()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_response(response: httpx.Response) -> Any:
+    """The JSON body of a successful answer; a retryable or protocol error otherwise."""
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientHTTPError(f"{response.request.url.path} answered {response.status_code}: {response.text[:300]}")
+    if response.status_code >= 400:
+        raise JudgeProtocolError(f"{response.request.url.path} answered {response.status_code}: {response.text[:300]}")
+    try:
+        return response.json()
+    except ValueError:
+        raise JudgeProtocolError(f"{response.request.url.path} answered non-JSON: {response.text[:200]!r}") from None
