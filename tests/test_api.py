@@ -70,7 +70,8 @@ def test_grade_with_a_taxonomy(server):
         ("wrong", "taxonomy"),
         ("wrong", "judge"),
     ]
-    assert listed["taxonomies"][0]["name"] == "test-birds" and listed["taxonomies"][0]["nodes"] == 8
+    mine = {t["name"]: t for t in listed["taxonomies"]}["test-birds"]
+    assert mine["nodes"] == 8 and mine["sources"] == ["hand-written for the tests"]
     assert server.judge.judged[-1].context.startswith("golden-winged warbler (species)")
 
 

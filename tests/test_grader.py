@@ -87,6 +87,8 @@ def test_cache_key_covers_pair_judge_prompt_and_context():
     assert base != cache_key(JudgeRequest("dog", "samoyed"), "model-a|prompt=v2")
     assert base != cache_key(JudgeRequest("dog", "samoyed", "dog < mammal"), "model-a|prompt=v1")
     assert base != cache_key(JudgeRequest("dog", "husky"), "model-a|prompt=v1")
+    with_context = JudgeRequest("dog", "samoyed", "dog < mammal", "pets@v1")
+    assert cache_key(with_context, "m") != cache_key(JudgeRequest("dog", "samoyed", "dog < mammal", "pets@v2"), "m")
 
 
 async def test_a_changed_judge_identity_does_not_reuse_grades(cache):

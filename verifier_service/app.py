@@ -17,9 +17,10 @@ from verifier_service.api.routes import router
 from verifier_service.config import Settings
 from verifier_service.grading import Grader
 from verifier_service.grading.ports import Judge
+from verifier_service.grading.taxonomy import LabelTaxonomy
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.store.sqlite_cache import SQLiteGradeCache
-from verifier_service.store.taxonomy_files import load_taxonomies
+from verifier_service.store.taxonomy_files import bundled_taxonomy_paths, load_taxonomies, user_taxonomy_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,27 @@ async def build_grader(
     return Grader(
         judges=judges,
         default_judge=default_judge,
-        taxonomies=load_taxonomies(settings.taxonomy_paths),
+        taxonomies=await asyncio.to_thread(load_all_taxonomies, settings),
         cache=cache,
         observer=metrics,
         judge_batch_size=settings.judge_batch_size,
     )
+
+
+def load_all_taxonomies(settings: Settings) -> dict[str, LabelTaxonomy]:
+    """Bundled, configured and uploaded taxonomies, and WordNet when enabled. Names must be unique."""
+    sources = bundled_taxonomy_paths() if settings.bundled_taxonomies else []
+    uploaded = user_taxonomy_dir(settings.data_dir)
+    taxonomies: dict[str, LabelTaxonomy] = dict(
+        load_taxonomies([*sources, *settings.taxonomy_paths, *([uploaded] if uploaded.is_dir() else [])])
+    )
+    if settings.wordnet:
+        from verifier_service.store.wordnet_taxonomy import WordNetTaxonomy
+
+        if "wordnet" in taxonomies:
+            raise ValueError("a taxonomy file is named 'wordnet', which is reserved for WordNet")
+        taxonomies["wordnet"] = WordNetTaxonomy(settings.data_dir, source=settings.wordnet_path)
+    return taxonomies
 
 
 def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None = None) -> FastAPI:

@@ -81,9 +81,13 @@ class Settings(BaseSettings):
     judge_batch_size: int = Field(default=64, ge=1, le=4096, description="pairs per judge call")
 
     taxonomy_paths: list[Path] = Field(default_factory=list, description="taxonomy files or directories")
+    bundled_taxonomies: bool = Field(default=True, description="load the taxonomies of the six benchmarks")
+    wordnet: bool = Field(default=False, description="load WordNet 3.0 (Debian wordnet-base) as taxonomy 'wordnet'")
+    wordnet_path: Path = Field(default=Path("/usr/share/wordnet"), description="where the WordNet database is")
 
     max_items_per_request: int = Field(default=16384, ge=1)
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
+    max_taxonomy_bytes: int = Field(default=20_000_000, ge=1, description="largest taxonomy upload accepted")
 
     log_level: str = "INFO"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Sequence
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -20,9 +22,12 @@ from verifier_service.api.schemas import (
 )
 from verifier_service.config import Settings
 from verifier_service.grading import Grade, GradeInput, Grader, InvalidItemError, Status, UnknownNameError
+from verifier_service.grading.taxonomy import Taxonomy, TaxonomyError
 from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.taxonomy_files import parse_taxonomy_text, save_user_taxonomy, user_taxonomy_dir
 
 router = APIRouter()
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _ERRORS = {
     413: {"model": ProblemDetail, "description": "Too many items in one request"},
@@ -159,9 +164,68 @@ async def judges(request: Request) -> dict[str, object]:
 @router.get("/taxonomies")
 async def taxonomies(request: Request) -> dict[str, object]:
     """Loaded taxonomies with their versions (content hashes) and sizes."""
-    return {
-        "taxonomies": [
-            {"name": t.name, "version": t.version, "nodes": len(t.nodes), "description": t.description}
-            for t in _grader(request).taxonomies.values()
-        ]
-    }
+    return {"taxonomies": [t.summary() for t in _grader(request).taxonomies.values()]}
+
+
+def _taxonomy(request: Request, name: str):
+    taxonomy = _grader(request).taxonomies.get(name)
+    if taxonomy is None:
+        raise HTTPException(404, f"no taxonomy named {name!r}; available: {sorted(_grader(request).taxonomies)}")
+    return taxonomy
+
+
+@router.get("/taxonomies/{name}", responses={404: {"model": ProblemDetail}})
+async def show_taxonomy(name: str, request: Request) -> dict[str, object]:
+    """One taxonomy: its summary and, for a file taxonomy, all its nodes."""
+    taxonomy = _taxonomy(request, name)
+    body: dict[str, object] = dict(taxonomy.summary())
+    if isinstance(taxonomy, Taxonomy):
+        body["nodes"] = taxonomy.to_dict()["nodes"]
+    return body
+
+
+@router.get("/taxonomies/{name}/lookup", responses={404: {"model": ProblemDetail}})
+async def lookup_term(name: str, term: str, request: Request) -> dict[str, object]:
+    """Which node a term names in the taxonomy, and its lineage (``found: false`` when unknown)."""
+    taxonomy = _taxonomy(request, name)
+    explained = await asyncio.to_thread(taxonomy.explain, term)
+    return {"taxonomy": name, "term": term, "found": explained is not None, **(explained or {})}
+
+
+_YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
+
+
+@router.put(
+    "/taxonomies/{name}",
+    status_code=201,
+    responses={
+        409: {"model": ProblemDetail},
+        413: {"model": ProblemDetail},
+        415: {"model": ProblemDetail},
+        422: {"model": ProblemDetail},
+    },
+)
+async def upload_taxonomy(name: str, request: Request) -> dict[str, object]:
+    """Upload or replace a user taxonomy (JSON or YAML body, see the README). It is validated,
+    used by ``/grade`` requests naming it at once, and kept across restarts."""
+    settings = _settings(request)
+    if not _NAME.match(name):
+        raise HTTPException(422, "a taxonomy name is 1-64 letters, digits, dots, dashes or underscores")
+    grader = _grader(request)
+    user_file = user_taxonomy_dir(settings.data_dir) / f"{name}.json"
+    if name in grader.taxonomies and not user_file.exists():
+        raise HTTPException(409, f"{name!r} is a bundled or configured taxonomy; upload yours under another name")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in _YAML_TYPES | {"application/json"}:
+        raise HTTPException(415, "send the taxonomy as application/json or application/yaml")
+    body = await request.body()
+    if len(body) > settings.max_taxonomy_bytes:
+        raise HTTPException(413, f"taxonomy of {len(body)} bytes; the limit is {settings.max_taxonomy_bytes}")
+    fmt = "json" if media_type == "application/json" else "yaml"
+    try:
+        taxonomy = await asyncio.to_thread(parse_taxonomy_text, body.decode("utf-8"), fmt=fmt, name=name)
+    except (TaxonomyError, UnicodeDecodeError) as exc:
+        raise HTTPException(422, str(exc)) from None
+    await asyncio.to_thread(save_user_taxonomy, settings.data_dir, taxonomy)
+    grader.taxonomies[name] = taxonomy
+    return taxonomy.summary()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from verifier_service.grading.normalise import normalise
 from verifier_service.grading.ports import GradeCache, GradingObserver, Judge, NullObserver
 from verifier_service.grading.rules import apply_rules
-from verifier_service.grading.taxonomy import Taxonomy
+from verifier_service.grading.taxonomy import LabelTaxonomy
 from verifier_service.grading.types import (
     Grade,
     GradeInput,
@@ -39,9 +39,10 @@ class InvalidItemError(ValueError):
 
 
 def cache_key(request: JudgeRequest, judge_identity: str) -> str:
-    """Stable key of one judged pair: normalised pair, judge identity (model + prompt), context."""
+    """Stable key of one judged pair: normalised pair, judge identity (model + prompt), context
+    and the taxonomy version it came from."""
     payload = json.dumps(
-        [request.ground_truth, request.prediction, judge_identity, request.context],
+        [request.ground_truth, request.prediction, judge_identity, request.context, request.context_source],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -66,7 +67,7 @@ class Grader:
         *,
         judges: Mapping[str, Judge],
         default_judge: str | None = None,
-        taxonomies: Mapping[str, Taxonomy] | None = None,
+        taxonomies: Mapping[str, LabelTaxonomy] | None = None,
         cache: GradeCache | None = None,
         observer: GradingObserver | None = None,
         judge_batch_size: int = 64,
@@ -75,7 +76,7 @@ class Grader:
             raise ValueError(f"default judge {default_judge!r} is not among the judges {sorted(judges)}")
         self._judges = dict(judges)
         self._default_judge = default_judge
-        self.taxonomies: dict[str, Taxonomy] = dict(taxonomies or {})
+        self.taxonomies: dict[str, LabelTaxonomy] = dict(taxonomies or {})
         self._cache = cache
         self._observer = observer or NullObserver()
         self._judge_batch_size = judge_batch_size
@@ -101,7 +102,7 @@ class Grader:
             raise UnknownNameError(f"unknown judge {name!r}; configured judges: {self.judge_names}")
         return name, judge
 
-    def resolve_taxonomy(self, name: str | None) -> Taxonomy | None:
+    def resolve_taxonomy(self, name: str | None) -> LabelTaxonomy | None:
         if name is None:
             return None
         taxonomy = self.taxonomies.get(name)
@@ -137,7 +138,7 @@ class Grader:
     async def _grade(
         self,
         items: Sequence[GradeInput],
-        tree: Taxonomy | None,
+        tree: LabelTaxonomy | None,
         chosen: tuple[str, Judge] | None,
     ) -> list[Grade]:
         # 1-2. normalise and de-duplicate: the raw prediction matters to the rules only
@@ -163,7 +164,8 @@ class Grader:
                     settled[key] = Grade(Status.OK, category, Source.TAXONOMY)
                     continue
             context = tree.describe_lineage(truth) if tree is not None else None
-            needs_judge[key] = JudgeRequest(truth, guess, context)
+            source = f"{tree.name}@{tree.version}" if context is not None else None  # type: ignore[union-attr]
+            needs_judge[key] = JudgeRequest(truth, guess, context, source)
 
         if needs_judge:
             if chosen is None:

@@ -7,7 +7,8 @@ digits, underscore), so "Café" stays "café" and the leading underscore of a fr
 such as "_prototype" survives for the rules to see. It is what cache keys and judges see.
 
 ``label_key`` goes one careful step further, for deciding that two labels are the same
-name: it folds diacritics, treats a dash as a space and drops leading filler ("a photo
+name: it folds diacritics, treats a dash or an underscore as a space (dataset label strings
+such as "Black_footed_Albatross") and drops leading filler ("a photo
 of a", "it is a", an article). None of these can turn one name into a different one.
 """
 
@@ -46,6 +47,6 @@ def label_key(normalised: str) -> str:
     Takes an already ``normalise``-d string. The result may be empty (a prediction that
     was nothing but filler).
     """
-    key = fold_diacritics(normalised).replace("-", " ")
+    key = fold_diacritics(normalised).replace("-", " ").replace("_", " ")
     key = _WHITESPACE.sub(" ", key).strip()
     return _LEADING_FILLER.sub("", key, count=1).strip()

@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
@@ -33,12 +33,37 @@ class TaxonomyError(ValueError):
     """The taxonomy data is invalid; the message lists every problem found."""
 
 
+class LabelTaxonomy(Protocol):
+    """What the grader needs of a taxonomy: file-based (``Taxonomy``) or WordNet."""
+
+    name: str
+    version: str
+    description: str
+
+    def categorise(self, ground_truth: str, prediction: str) -> Category | None:
+        """The category the taxonomy settles for a pair, or ``None`` to leave it to the judge."""
+        ...
+
+    def describe_lineage(self, term: str) -> str | None:
+        """The term's chain of parents as text, for the judge's context; ``None`` if unknown."""
+        ...
+
+    def explain(self, term: str) -> dict[str, Any] | None:
+        """Which node a term names and its lineage, for the lookup API; ``None`` if unknown."""
+        ...
+
+    def summary(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     name: str
     parent: str | None
     rank: str | None
     synonyms: tuple[str, ...]
+    # Nodes easily taken for this one by name ("geranium" for a pelargonium): a pair whose
+    # lineages meet through an overlap is never settled "wrong" by the tree; the judge decides.
+    overlaps: tuple[str, ...] = ()
 
 
 def term_key(term: str) -> str:
@@ -106,7 +131,14 @@ class Taxonomy:
                 parent = parents_by_key.get(term_key(parent))
                 if parent is None:
                     problems.append(f"node {node.name!r} has unknown parent {node.parent!r}")
-            resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms)
+            overlaps = []
+            for other in node.overlaps:
+                target = parents_by_key.get(term_key(other))
+                if target is None:
+                    problems.append(f"node {node.name!r} overlaps unknown node {other!r}")
+                else:
+                    overlaps.append(target)
+            resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms, tuple(overlaps))
         problems.extend(_find_cycles(resolved))
 
         close_ranks = data.get("close_ranks", [])
@@ -121,16 +153,19 @@ class Taxonomy:
             raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(problems))
 
         sources = data.get("sources", [])
-        return cls(
+        taxonomy = cls(
             name=taxonomy_name.strip(),
             nodes=resolved,
             close_ranks=frozenset(r.strip().lower() for r in close_ranks),
             close_distance=close_distance,
             description=str(data.get("description", "")),
             sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (str(sources),),
-            version=_content_hash(data),
             _by_key=by_key,
         )
+        # The version hashes the validated content, not the input's spelling: the same taxonomy
+        # saved and loaded again (or reformatted) keeps its version, and so its cache keys.
+        taxonomy.version = _content_hash(taxonomy.to_dict())
+        return taxonomy
 
     # ---- queries ------------------------------------------------------------------
     def lookup(self, term: str) -> Node | None:
@@ -157,6 +192,47 @@ class Taxonomy:
             f"{normalise(n.name)} ({n.rank})" if n.rank else normalise(n.name) for n in self.lineage(node)
         )
 
+    def explain(self, term: str) -> dict[str, Any] | None:
+        node = self.lookup(term)
+        if node is None:
+            return None
+        return {
+            "node": node.name,
+            "rank": node.rank,
+            "synonyms": list(node.synonyms),
+            "lineage": [{"name": n.name, "rank": n.rank} for n in self.lineage(node)],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "sources": list(self.sources),
+            "nodes": len(self.nodes),
+            "close_ranks": sorted(self.close_ranks),
+            "close_distance": self.close_distance,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The taxonomy as data again (what ``from_dict`` reads)."""
+        return {
+            **{k: v for k, v in self.summary().items() if k not in ("version", "nodes")},
+            "nodes": [
+                {
+                    k: v
+                    for k, v in (
+                        ("name", n.name),
+                        ("parent", n.parent),
+                        ("rank", n.rank),
+                        ("synonyms", list(n.synonyms)),
+                    )
+                    if v
+                }
+                for n in self.nodes.values()
+            ],
+        }
+
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
         """The category the tree settles for a pair, or ``None`` when either term is unknown."""
         truth = self.lookup(ground_truth)
@@ -170,7 +246,18 @@ class Taxonomy:
             return Category.LESS_SPECIFIC if self._is_close(guess, truth_line.index(guess)) else Category.GENERIC
         if truth in self.lineage(guess):
             return Category.MORE_SPECIFIC
+        if self._overlap(truth_line, self.lineage(guess)):
+            return None
         return Category.WRONG
+
+    @staticmethod
+    def _overlap(truth_line: list[Node], guess_line: list[Node]) -> bool:
+        """True when a node on one lineage is marked as overlapping a node on the other."""
+        truth_names = {n.name for n in truth_line}
+        guess_names = {n.name for n in guess_line}
+        return any(set(n.overlaps) & guess_names for n in truth_line) or any(
+            set(n.overlaps) & truth_names for n in guess_line
+        )
 
     def _is_close(self, ancestor: Node, distance: int) -> bool:
         if ancestor.rank and self.close_ranks:
@@ -194,14 +281,17 @@ def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
     if rank is not None and not isinstance(rank, str):
         problems.append(f"node {name!r}: 'rank' must be a string")
         rank = None
-    synonyms = raw.get("synonyms", [])
-    if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
-        problems.append(f"node {name!r}: 'synonyms' must be a list of strings")
-        synonyms = []
-    unknown = set(raw) - {"name", "parent", "rank", "synonyms"}
+    lists = {}
+    for field_name in ("synonyms", "overlaps"):
+        values = raw.get(field_name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(f"node {name!r}: {field_name!r} must be a list of strings")
+            values = []
+        lists[field_name] = tuple(values)
+    unknown = set(raw) - {"name", "parent", "rank", "synonyms", "overlaps"}
     if unknown:
         problems.append(f"node {name!r} has unknown fields {sorted(unknown)}")
-    return Node(name.strip(), parent, rank, tuple(synonyms))
+    return Node(name.strip(), parent, rank, lists["synonyms"], lists["overlaps"])
 
 
 def _find_cycles(nodes: dict[str, Node]) -> list[str]:

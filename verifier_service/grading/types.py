@@ -60,6 +60,8 @@ class JudgeRequest:
     ground_truth: str
     prediction: str
     context: str | None = None
+    # Where the context came from ("cub-200@<version>"): part of the cache key, not of the prompt.
+    context_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

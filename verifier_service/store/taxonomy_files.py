@@ -42,3 +42,27 @@ def load_taxonomies(paths: list[Path]) -> dict[str, Taxonomy]:
                 raise TaxonomyError(f"{file}: a taxonomy named {taxonomy.name!r} is already loaded")
             found[taxonomy.name] = taxonomy
     return found
+
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "taxonomies"
+USER_SUBDIR = "taxonomies"
+
+
+def bundled_taxonomy_paths() -> list[Path]:
+    """The taxonomies shipped with the package (the method's six benchmarks)."""
+    return sorted(p for p in BUNDLED_DIR.iterdir() if p.suffix.lower() in SUFFIXES) if BUNDLED_DIR.is_dir() else []
+
+
+def user_taxonomy_dir(data_dir: Path) -> Path:
+    return data_dir / USER_SUBDIR
+
+
+def save_user_taxonomy(data_dir: Path, taxonomy: Taxonomy) -> Path:
+    """Persist an uploaded taxonomy so that it is loaded again after a restart."""
+    directory = user_taxonomy_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{taxonomy.name}.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.replace(path)  # atomic: a crash never leaves half a file
+    return path
