@@ -24,7 +24,7 @@ FAM = {
     "Laridae": ("Charadriiformes", ["gulls and terns", "larid"]),
     "Stercorariidae": ("Charadriiformes", ["skua", "skuas", "jaeger", "jaegers"]),
     "Icteridae": ("Passeriformes", ["icterid", "icterids", "New World blackbird", "New World blackbirds"]),
-    "Cardinalidae": ("Passeriformes", ["cardinal family"]),
+    "Cardinalidae": ("Passeriformes", ["cardinal family", "cardinal-grosbeak"]),
     "Ptilonorhynchidae": ("Passeriformes", ["bowerbird", "bowerbirds"]),
     "Mimidae": ("Passeriformes", ["mimid", "mimids"]),
     "Icteriidae": ("Passeriformes", []),
@@ -307,7 +307,7 @@ Nelson_Sharp_tailed_Sparrow|Passerellidae|Ammospiza nelsoni|Nelson's Sparrow;Nel
 Savannah_Sparrow|Passerculus|Passerculus sandwichensis||
 Seaside_Sparrow|Passerellidae|Ammospiza maritima||Ammodramus
 Song_Sparrow|Melospiza|Melospiza melodia||
-Tree_Sparrow|Passeriformes|||
+Tree_Sparrow|Passeriformes|||Passerellidae;Passeridae;Spizella
 Vesper_Sparrow|Pooecetes|Pooecetes gramineus||
 White_crowned_Sparrow|Zonotrichia|Zonotrichia leucophrys||
 White_throated_Sparrow|Zonotrichia|Zonotrichia albicollis||
@@ -392,6 +392,8 @@ for o, syn in ORDERS.items():
     nodes.append({"name": o, "parent": "bird", "rank": "order", **({"synonyms": syn} if syn else {})})
 for f, (o, syn) in FAM.items():
     nodes.append({"name": f, "parent": o, "rank": "family", **({"synonyms": syn} if syn else {})})
+# Grosbeaks and buntings of the cardinal family are often called finches: such pairs are for the judge.
+next(n for n in nodes if n["name"] == "Cardinalidae")["overlaps"] = ["Fringillidae"]
 for sf, (f, syn) in SUBFAM.items():
     nodes.append({"name": sf, "parent": f, "rank": "subfamily", "synonyms": syn})
 used = {r[1] for r in rows}
