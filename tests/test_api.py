@@ -169,3 +169,17 @@ def test_judges_and_openapi(server):
         assert http.get("/judges").json() == {"default": "scripted", "judges": {"scripted": "scripted|prompt=test"}}
         spec = http.get("/openapi.json").json()
     assert {"/grade", "/api/v1/classify/{mode}", "/healthz", "/readyz"} <= set(spec["paths"])
+
+
+def test_items_can_name_their_own_taxonomy(server):
+    items = [
+        {"ground_truth": "samoyed", "prediction": "dog", "taxonomy": "oxford-pets"},
+        {"ground_truth": "737-800", "prediction": "Boeing 737", "taxonomy": "fgvc-aircraft"},
+        {"ground_truth": "Golden-winged Warbler", "prediction": "bird"},  # the request's taxonomy
+    ]
+    with server.client() as http:
+        body = http.post("/grade", json={"items": items, "taxonomy": "test-birds"}).json()
+        bad = http.post("/grade", json={"items": [{**items[0], "taxonomy": "nope"}]})
+    assert [(g["category"], g["source"]) for g in body["grades"]] == [
+        ("generic", "taxonomy"), ("less specific", "taxonomy"), ("generic", "taxonomy")]
+    assert bad.status_code == 422 and "unknown taxonomy 'nope'" in bad.text

@@ -142,3 +142,17 @@ async def test_static_scheme_and_noise(server):
     )
     assert rewards == [0.75, 0.25]
     await reward.client.aclose()
+
+
+async def test_reward_adapter_with_a_taxonomy_column(server):
+    reward = SpecificityReward(server.url, num_generations=2, taxonomy_column="domain")
+    rewards = await reward(
+        prompts=["p"] * 4,
+        completions=[completion("dog"), completion("samoyed"), completion("Boeing"), completion("bird")],
+        ground_truth=["samoyed", "samoyed", "737-800", "737-800"],
+        sample_id=[1, 1, 2, 2],
+        domain=["oxford-pets", "oxford-pets", "fgvc-aircraft", "fgvc-aircraft"],
+    )
+    assert reward.last_categories == ["generic", "specific", "less specific", "wrong"]
+    assert rewards == [0.0, 1.0, 1.0, 0.0]
+    await reward.client.aclose()

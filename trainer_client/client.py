@@ -117,23 +117,33 @@ class VerifierClient:
         pairs: Sequence[tuple[str, str]],
         *,
         taxonomy: str | None = None,
+        item_taxonomies: Sequence[str | None] | None = None,
         judge: str | None = None,
         run: str | None = None,
         return_probabilities: bool = False,
     ) -> list[GradeResult]:
-        """One ``GradeResult`` per (ground truth, prediction) pair, in order."""
+        """One ``GradeResult`` per (ground truth, prediction) pair, in order.
+
+        ``item_taxonomies`` names a taxonomy per pair (mixed-domain batches); it overrides ``taxonomy``.
+        """
         if not pairs:
             return []
+        if item_taxonomies is not None and len(item_taxonomies) != len(pairs):
+            raise ValueError(f"{len(item_taxonomies)} item taxonomies for {len(pairs)} pairs")
         options: dict[str, Any] = {"return_probabilities": return_probabilities}
         for key, value in (("taxonomy", taxonomy), ("judge", judge), ("run", run)):
             if value is not None:
                 options[key] = value
-        chunks = [pairs[i : i + self._max_batch] for i in range(0, len(pairs), self._max_batch)]
+        items = [{"ground_truth": t, "prediction": p} for t, p in pairs]
+        for item, name in zip(items, item_taxonomies or [], strict=False):
+            if name is not None:
+                item["taxonomy"] = name
+        chunks = [items[i : i + self._max_batch] for i in range(0, len(items), self._max_batch)]
         results = await asyncio.gather(*(self._grade_chunk(chunk, options) for chunk in chunks))
         return [grade for chunk in results for grade in chunk]
 
-    async def _grade_chunk(self, chunk: Sequence[tuple[str, str]], options: dict[str, Any]) -> list[GradeResult]:
-        body = {"items": [{"ground_truth": t, "prediction": p} for t, p in chunk], **options}
+    async def _grade_chunk(self, chunk: list[dict[str, str]], options: dict[str, Any]) -> list[GradeResult]:
+        body = {"items": chunk, **options}
         async with self._semaphore:
             payload = await self._post_with_retries("/grade", body)
         grades = payload.get("grades")

@@ -70,6 +70,7 @@ class SpecificityReward:
         noise: ``(fraction, seed)`` to perturb graded categories (ablation); the seed is mixed
             with the global step so every step draws differently but reproducibly.
         taxonomy / judge: passed to the service with every request.
+        taxonomy_column: a dataset column naming each sample's taxonomy (mixed-domain training).
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class SpecificityReward:
         mode: Literal["all", "single"] = "all",
         noise: tuple[float, int] | None = None,
         taxonomy: str | None = None,
+        taxonomy_column: str | None = None,
         judge: str | None = None,
         run: str | None = None,
     ) -> None:
@@ -99,6 +101,7 @@ class SpecificityReward:
         self.mode = mode
         self.noise = noise
         self.taxonomy = taxonomy
+        self.taxonomy_column = taxonomy_column
         self.judge = judge
         self.run = run
         self.__name__ = f"specificity_{scheme}"  # TRL names reward columns and logs after it
@@ -148,8 +151,17 @@ class SpecificityReward:
         answers = [extract_answer(completion_text(c)) for c in completions]
 
         to_grade = [i for i, a in enumerate(answers) if a is not None]
+        item_taxonomies = None
+        if self.taxonomy_column is not None:
+            if self.taxonomy_column not in columns:
+                raise KeyError(f"dataset column {self.taxonomy_column!r} (taxonomy_column) is missing")
+            item_taxonomies = [columns[self.taxonomy_column][i] for i in to_grade]
         grades = await self.client.grade(
-            [(str(truths[i]), answers[i]) for i in to_grade], taxonomy=self.taxonomy, judge=self.judge, run=self.run
+            [(str(truths[i]), answers[i]) for i in to_grade],
+            taxonomy=self.taxonomy,
+            item_taxonomies=item_taxonomies,
+            judge=self.judge,
+            run=self.run,
         )
         categories = [UNPARSEABLE] * len(completions)
         sources: Counter[str] = Counter()

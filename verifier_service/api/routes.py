@@ -60,12 +60,12 @@ def _check_limits(settings: Settings, pairs: Sequence[tuple[str, str]]) -> None:
                 raise HTTPException(422, f"item {index}: {field} has {len(text)} characters; the limit is {limit}")
 
 
-async def _grade(request: Request, pairs: list[tuple[str, str]], taxonomy: str | None, judge: str | None):
-    _check_limits(_settings(request), pairs)
+async def _grade(request: Request, items: list[GradeInput], taxonomy: str | None, judge: str | None):
+    _check_limits(_settings(request), [(i.ground_truth, i.prediction) for i in items])
     grader = _grader(request)
     try:
         chosen = grader.resolve_judge(judge)
-        grades = await grader.grade([GradeInput(t, p) for t, p in pairs], taxonomy=taxonomy, judge=judge)
+        grades = await grader.grade(items, taxonomy=taxonomy, judge=judge)
     except (UnknownNameError, InvalidItemError) as exc:
         raise HTTPException(422, str(exc)) from None
     return grades, (chosen[0] if chosen else None)
@@ -78,8 +78,8 @@ async def grade(body: GradeRequest, request: Request) -> GradeResponse:
     Items that cannot be graded (no judge configured, judge failure) come back with a
     non-ok ``status`` and an ``error``; the request itself still succeeds.
     """
-    pairs = [(item.ground_truth, item.prediction) for item in body.items]
-    grades, judge_name = await _grade(request, pairs, body.taxonomy, body.judge)
+    items = [GradeInput(item.ground_truth, item.prediction, item.taxonomy) for item in body.items]
+    grades, judge_name = await _grade(request, items, body.taxonomy, body.judge)
     out = [
         GradeOut.from_grade(g, item.id, body.return_probabilities) for g, item in zip(grades, body.items, strict=True)
     ]
@@ -111,9 +111,8 @@ async def classify(mode: Mode, body: ClassifyRequest, request: Request) -> Class
     taxonomy = None
     if isinstance(body.extra_info, dict) and isinstance(body.extra_info.get("taxonomy"), str):
         taxonomy = body.extra_info["taxonomy"]
-    grades, judge_name = await _grade(
-        request, list(zip(body.ground_truths, body.predictions, strict=True)), taxonomy, judge
-    )
+    items = [GradeInput(t, p) for t, p in zip(body.ground_truths, body.predictions, strict=True)]
+    grades, judge_name = await _grade(request, items, taxonomy, judge)
     return ClassifyResponse(
         classifications=[_classification(g, mode) for g in grades],
         errors=[

@@ -18,6 +18,7 @@ class GradeItem(BaseModel):
     ground_truth: str = Field(description="The correct label, e.g. 'Golden-winged Warbler'.")
     prediction: str = Field(description="The classifier's answer (already extracted from its output).")
     id: ItemId | None = Field(default=None, description="Echoed back in the grade, for the caller's bookkeeping.")
+    taxonomy: str | None = Field(default=None, description="Taxonomy for this item (mixed-domain batches).")
 
 
 class GradeRequest(BaseModel):

@@ -49,6 +49,10 @@ def cache_key(request: JudgeRequest, judge_identity: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+# (normalised ground truth, normalised prediction, raw prediction, taxonomy name)
+_Key = tuple[str, str, str, "str | None"]
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     key: str
@@ -122,14 +126,14 @@ class Grader:
         Raises ``UnknownNameError`` for an unknown judge or taxonomy and ``InvalidItemError``
         for an item that has no meaning to grade; nothing is graded then.
         """
-        tree = self.resolve_taxonomy(taxonomy)
+        trees = {name: self.resolve_taxonomy(name) for name in {taxonomy} | {i.taxonomy for i in items if i.taxonomy}}
         chosen = self.resolve_judge(judge)
         for index, item in enumerate(items):
             if not any(ch.isalnum() for ch in item.ground_truth):
                 raise InvalidItemError(f"item {index}: ground_truth {item.ground_truth!r} has no letters or digits")
         self._observer.in_flight(len(items))
         try:
-            grades = await self._grade(items, tree, chosen)
+            grades = await self._grade(items, trees, taxonomy, chosen)
         finally:
             self._observer.in_flight(-len(items))
         self._observer.items_graded(grades)
@@ -138,20 +142,28 @@ class Grader:
     async def _grade(
         self,
         items: Sequence[GradeInput],
-        tree: LabelTaxonomy | None,
+        trees: Mapping[str | None, LabelTaxonomy | None],
+        default_taxonomy: str | None,
         chosen: tuple[str, Judge] | None,
     ) -> list[Grade]:
         # 1-2. normalise and de-duplicate: the raw prediction matters to the rules only
-        # through its shape, so the unique unit is (ground truth, prediction, raw prediction).
-        unique: dict[tuple[str, str, str], list[int]] = {}
+        # through its shape, so the unique unit is (ground truth, prediction, raw prediction,
+        # taxonomy).
+        unique: dict[_Key, list[int]] = {}
         for index, item in enumerate(items):
-            key = (normalise(item.ground_truth), normalise(item.prediction), item.prediction)
+            key = (
+                normalise(item.ground_truth),
+                normalise(item.prediction),
+                item.prediction,
+                item.taxonomy or default_taxonomy,
+            )
             unique.setdefault(key, []).append(index)
 
-        settled: dict[tuple[str, str, str], Grade] = {}
-        needs_judge: dict[tuple[str, str, str], JudgeRequest] = {}
+        settled: dict[_Key, Grade] = {}
+        needs_judge: dict[_Key, JudgeRequest] = {}
         for key in unique:
-            truth, guess, raw_guess = key
+            truth, guess, raw_guess, taxonomy_name = key
+            tree = trees[taxonomy_name]
             # 3. rules
             category = apply_rules(truth, guess, raw_guess)
             if category is not None:
@@ -185,8 +197,8 @@ class Grader:
 
     # ---- cache, single-flight and judge -----------------------------------------------
     async def _judge_all(
-        self, requests: Mapping[tuple[str, str, str], JudgeRequest], judge_name: str, judge: Judge
-    ) -> dict[tuple[str, str, str], Grade]:
+        self, requests: Mapping[_Key, JudgeRequest], judge_name: str, judge: Judge
+    ) -> dict[_Key, Grade]:
         try:
             identity = await judge.identity()
         except Exception as exc:  # an unreachable judge cannot even name its model
@@ -195,7 +207,7 @@ class Grader:
             return dict.fromkeys(requests, failed)
         # Pairs that differ only in raw shape share one judge key.
         by_cache_key: dict[str, JudgeRequest] = {}
-        key_of: dict[tuple[str, str, str], str] = {}
+        key_of: dict[_Key, str] = {}
         for unique_key, request in requests.items():
             ck = cache_key(request, identity)
             key_of[unique_key] = ck

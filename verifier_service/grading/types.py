@@ -32,6 +32,7 @@ class GradeInput:
 
     ground_truth: str
     prediction: str
+    taxonomy: str | None = None  # overrides the request's taxonomy for this item
 
 
 @dataclass(frozen=True, slots=True)
