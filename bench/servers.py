@@ -42,9 +42,23 @@ def start_llama_server(log_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = (log_dir / "llama.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_model_path(SMOLLM2)), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(resolve_model_path(SMOLLM2)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "8192",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
     wait_until_up(url + "/models", process)
@@ -58,7 +72,8 @@ def start_verifier(log_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen
     process = subprocess.Popen(
         [sys.executable, "-m", "verifier_service", "serve", "--port", str(port)],
         env={**os.environ, **env, "VERIFIER_DATA_DIR": str(log_dir / "data"), "VERIFIER_LOG_LEVEL": "WARNING"},
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/readyz", process)

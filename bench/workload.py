@@ -16,13 +16,32 @@ from verifier_service.grading.taxonomy import Taxonomy
 from verifier_service.store.taxonomy_files import bundled_taxonomy_paths, load_taxonomies
 
 LEAF_RANKS = {"species", "variant", "model year", "breed", "dish", "genus", "family"}
-DESCRIPTIONS = ["small brown bird", "a dark object", "some kind of vehicle", "red and white thing", "blurry animal",
-                "metal machine", "a plant with petals", "mixed plate of food", "striped creature", "unclear shape"]
+DESCRIPTIONS = [
+    "small brown bird",
+    "a dark object",
+    "some kind of vehicle",
+    "red and white thing",
+    "blurry animal",
+    "metal machine",
+    "a plant with petals",
+    "mixed plate of food",
+    "striped creature",
+    "unclear shape",
+]
 REFUSALS = ["I don't know", "None", "cannot tell", "not sure"]
 
 # shape -> weight (out of 100), roughly what a mid-training policy produces
-SHAPES = {"exact": 30, "synonym": 8, "parent": 14, "root": 8, "sibling": 14, "refusal": 6, "options": 4,
-          "description": 10, "unparseable": 6}
+SHAPES = {
+    "exact": 30,
+    "synonym": 8,
+    "parent": 14,
+    "root": 8,
+    "sibling": 14,
+    "refusal": 6,
+    "options": 4,
+    "description": 10,
+    "unparseable": 6,
+}
 
 
 @dataclass(frozen=True)
