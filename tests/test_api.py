@@ -181,5 +181,8 @@ def test_items_can_name_their_own_taxonomy(server):
         body = http.post("/grade", json={"items": items, "taxonomy": "test-birds"}).json()
         bad = http.post("/grade", json={"items": [{**items[0], "taxonomy": "nope"}]})
     assert [(g["category"], g["source"]) for g in body["grades"]] == [
-        ("generic", "taxonomy"), ("less specific", "taxonomy"), ("generic", "taxonomy")]
+        ("generic", "taxonomy"),
+        ("less specific", "taxonomy"),
+        ("generic", "taxonomy"),
+    ]
     assert bad.status_code == 422 and "unknown taxonomy 'nope'" in bad.text

@@ -130,6 +130,7 @@ def evaluate(
     judge: Annotated[str | None, typer.Option(help="Judge to grade with")] = None,
     chunk: Annotated[int, typer.Option(min=1, help="Predictions per request")] = 2048,
     retry_for: Annotated[float, typer.Option(help="Seconds to keep retrying an unreachable verifier")] = 300.0,
+    api_key: Annotated[str | None, typer.Option(envvar="VERIFIER_API_KEY", help="API key of the verifier")] = None,
 ) -> None:
     """Grade predictions and report category shares, the weighted score and best-of-N.
 
@@ -140,7 +141,9 @@ def evaluate(
     rows = _read_predictions(predictions)
     try:
         categories = asyncio.run(
-            _grade_rows(rows, VerifierClient(verifier_url, retry_for=retry_for), taxonomy, judge, chunk)
+            _grade_rows(
+                rows, VerifierClient(verifier_url, retry_for=retry_for, api_key=api_key), taxonomy, judge, chunk
+            )
         )
     except VerifierError as exc:
         raise typer.BadParameter(str(exc)) from None

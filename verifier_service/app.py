@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from verifier_service import __version__
+from verifier_service.api.auth import load_api_keys
 from verifier_service.api.routes import router
 from verifier_service.config import Settings
 from verifier_service.grading import Grader
@@ -87,6 +88,7 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.api_keys = load_api_keys(settings)
     app.include_router(router)
 
     @app.middleware("http")

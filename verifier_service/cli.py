@@ -22,6 +22,9 @@ ConfigOption = Annotated[
 UrlOption = Annotated[
     str | None, typer.Option(help="Grade through a running service at this base URL instead of in-process.")
 ]
+ApiKeyOption = Annotated[
+    str | None, typer.Option(envvar="VERIFIER_API_KEY", help="API key for --url (env: VERIFIER_API_KEY).")
+]
 TaxonomyOption = Annotated[str | None, typer.Option(help="Name of a loaded taxonomy.")]
 JudgeOption = Annotated[str | None, typer.Option(help="Name of a configured judge (default: the default judge).")]
 
@@ -46,7 +49,11 @@ def serve(
 
     settings = _settings(config, host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    try:
+        app = create_app(settings)
+    except (FileNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
 
 
 Batches = list[list[dict[str, Any]]]
@@ -75,11 +82,12 @@ async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judg
     return results
 
 
-def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress) -> Batches:
+def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress, api_key: str | None = None) -> Batches:
     import httpx
 
     results = []
-    with httpx.Client(base_url=url, timeout=600) as client:
+    headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+    with httpx.Client(base_url=url, timeout=600, headers=headers) as client:
         for batch in batches:
             items = [{k: row[k] for k in ("ground_truth", "prediction", "id") if k in row} for row in batch]
             body = {"items": items, "taxonomy": taxonomy, "judge": judge, "return_probabilities": True}
@@ -91,9 +99,11 @@ def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress) -> B
     return results
 
 
-def _grade_batches(config: Path | None, url: str | None, batches: Batches, taxonomy, judge, progress) -> Batches:
+def _grade_batches(
+    config: Path | None, url: str | None, batches: Batches, taxonomy, judge, progress, api_key: str | None = None
+) -> Batches:
     if url:
-        return _grade_over_http(url, batches, taxonomy, judge, progress)
+        return _grade_over_http(url, batches, taxonomy, judge, progress, api_key)
     return asyncio.run(_grade_in_process(_settings(config), batches, taxonomy, judge, progress))
 
 
@@ -105,10 +115,11 @@ def grade(
     url: UrlOption = None,
     taxonomy: TaxonomyOption = None,
     judge: JudgeOption = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Grade one pair and print the grade as JSON."""
     batches = [[{"ground_truth": ground_truth, "prediction": prediction}]]
-    result = _grade_batches(config, url, batches, taxonomy, judge, progress=lambda n: None)
+    result = _grade_batches(config, url, batches, taxonomy, judge, progress=lambda n: None, api_key=api_key)
     typer.echo(json.dumps(result[0][0], indent=2))
 
 
@@ -141,12 +152,13 @@ def grade_file(
     taxonomy: TaxonomyOption = None,
     judge: JudgeOption = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Pairs per request.")] = 512,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Grade a JSONL file of pairs, with a progress bar."""
     rows = list(_read_pairs(input))
     batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     with typer.progressbar(length=len(rows), label="grading", file=sys.stderr) as bar:
-        results = _grade_batches(config, url, batches, taxonomy, judge, progress=bar.update)
+        results = _grade_batches(config, url, batches, taxonomy, judge, progress=bar.update, api_key=api_key)
     with output.open("w", encoding="utf-8") as fh:
         for batch in results:
             for row in batch:

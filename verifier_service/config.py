@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
 from verifier_service.judges.resilience import RemotePolicy
@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     max_items_per_request: int = Field(default=16384, ge=1)
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
     max_taxonomy_bytes: int = Field(default=20_000_000, ge=1, description="largest taxonomy upload accepted")
+
+    api_keys: list[SecretStr] = Field(
+        default_factory=list, description="keys accepted on /grade, /api/v1/classify/* and write endpoints; none: open"
+    )
+    api_keys_file: Path | None = Field(default=None, description="a file of API keys, one per line")
+    metrics_require_key: bool = Field(default=False, description="protect /metrics with the API keys too")
 
     log_level: str = "INFO"
 

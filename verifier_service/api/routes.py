@@ -6,10 +6,11 @@ import asyncio
 import re
 from collections.abc import Sequence
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from verifier_service.api.auth import require_api_key, require_api_key_for_metrics
 from verifier_service.api.schemas import (
     ClassifyError,
     ClassifyRequest,
@@ -71,7 +72,7 @@ async def _grade(request: Request, items: list[GradeInput], taxonomy: str | None
     return grades, (chosen[0] if chosen else None)
 
 
-@router.post("/grade", response_model=GradeResponse, responses=_ERRORS)
+@router.post("/grade", response_model=GradeResponse, responses=_ERRORS, dependencies=[Depends(require_api_key)])
 async def grade(body: GradeRequest, request: Request) -> GradeResponse:
     """Grade a batch of (ground truth, prediction) pairs; one grade per item, in order.
 
@@ -94,7 +95,12 @@ def _classification(grade: Grade, mode: Mode) -> str:
     return grade.category.value
 
 
-@router.post("/api/v1/classify/{mode}", response_model=ClassifyResponse, responses=_ERRORS)
+@router.post(
+    "/api/v1/classify/{mode}",
+    response_model=ClassifyResponse,
+    responses=_ERRORS,
+    dependencies=[Depends(require_api_key)],
+)
 async def classify(mode: Mode, body: ClassifyRequest, request: Request) -> ClassifyResponse:
     """Drop-in replacement for the method's original service.
 
@@ -141,7 +147,7 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_key_for_metrics)])
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(_metrics(request).registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -196,6 +202,7 @@ _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-ya
 
 @router.put(
     "/taxonomies/{name}",
+    dependencies=[Depends(require_api_key)],
     status_code=201,
     responses={
         409: {"model": ProblemDetail},

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Every benchmark figure of bench/README.md, in one command (after `bash .ci/run` has installed .venv).
+set -euo pipefail
+cd "$(dirname "$0")"
+../.venv/bin/python judge_modes.py --pairs 24 --batch 8
+../.venv/bin/python step_cost.py --samples "${SAMPLES:-32}" --rollouts "${ROLLOUTS:-10}" --steps "${STEPS:-2}"

@@ -1,0 +1,59 @@
+"""API-key authentication: off unless keys are configured (the embedded single-user mode)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from verifier_service.config import Settings
+
+
+def load_api_keys(settings: Settings) -> tuple[bytes, ...]:
+    """Keys from ``api_keys`` and from ``api_keys_file`` (one per line, '#' comments)."""
+    keys = [k.get_secret_value() for k in settings.api_keys]
+    if settings.api_keys_file is not None:
+        path = Path(settings.api_keys_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"api_keys_file not found: {path}")
+        keys += [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    if any(len(k) < 16 for k in keys):
+        raise ValueError("API keys must be at least 16 characters long")
+    return tuple(k.encode() for k in keys)
+
+
+def presented_key(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    return request.headers.get("x-api-key")
+
+
+def check_api_key(request: Request, keys: tuple[bytes, ...]) -> None:
+    """Raise 401 unless the request carries one of ``keys`` (compared in constant time)."""
+    if not keys:
+        return
+    token = presented_key(request)
+    # Compare against every key, always: the time taken does not depend on which one matched.
+    matched = False
+    if token is not None:
+        for key in keys:
+            matched |= secrets.compare_digest(token.encode(), key)
+    if not matched:
+        raise HTTPException(
+            401,
+            "missing or invalid API key (send 'Authorization: Bearer <key>' or 'X-API-Key: <key>')",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+async def require_api_key(request: Request) -> None:
+    """FastAPI dependency for protected endpoints."""
+    check_api_key(request, request.app.state.api_keys)
+
+
+async def require_api_key_for_metrics(request: Request) -> None:
+    if request.app.state.settings.metrics_require_key:
+        check_api_key(request, request.app.state.api_keys)
