@@ -71,6 +71,9 @@ class SpecificityReward:
             with the global step so every step draws differently but reproducibly.
         taxonomy / judge: passed to the service with every request.
         taxonomy_column: a dataset column naming each sample's taxonomy (mixed-domain training).
+        max_answer_chars: answers are cut to this length before grading, so that a rambling
+            rollout never makes the whole request invalid (the service's ``max_label_chars``);
+            an answer that long is a sentence, which the service's rules grade wrong anyway.
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class SpecificityReward:
         taxonomy_column: str | None = None,
         judge: str | None = None,
         run: str | None = None,
+        max_answer_chars: int = 400,
     ) -> None:
         if scheme != "best_of_rollout" and scheme not in STATIC_SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}")
@@ -102,6 +106,7 @@ class SpecificityReward:
         self.noise = noise
         self.taxonomy = taxonomy
         self.taxonomy_column = taxonomy_column
+        self.max_answer_chars = max_answer_chars
         self.judge = judge
         self.run = run
         self.__name__ = f"specificity_{scheme}"  # TRL names reward columns and logs after it
@@ -149,6 +154,7 @@ class SpecificityReward:
         truths = columns[self.ground_truth_column]
         groups = self.group_ids(prompts, columns)
         answers = [extract_answer(completion_text(c)) for c in completions]
+        answers = [a[: self.max_answer_chars] if a is not None else None for a in answers]
 
         to_grade = [i for i, a in enumerate(answers) if a is not None]
         item_taxonomies = None

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from verifier_service import __version__
 from verifier_service.api.auth import load_api_keys
+from verifier_service.api.limits import Admission, BodySizeLimit
 from verifier_service.api.routes import router
 from verifier_service.config import Settings
 from verifier_service.grading import Grader
@@ -89,6 +90,8 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.api_keys = load_api_keys(settings)
+    app.state.admission = Admission(settings.max_items_in_flight)
+    app.add_middleware(BodySizeLimit, max_bytes=max(settings.max_body_bytes, settings.max_taxonomy_bytes))
     app.include_router(router)
 
     @app.middleware("http")

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     max_items_per_request: int = Field(default=16384, ge=1)
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
     max_taxonomy_bytes: int = Field(default=20_000_000, ge=1, description="largest taxonomy upload accepted")
+    max_body_bytes: int = Field(default=32_000_000, ge=1, description="largest request body accepted (413 above)")
+    max_items_in_flight: int = Field(
+        default=200_000, ge=1, description="items graded at once; more answers 503 with Retry-After"
+    )
 
     api_keys: list[SecretStr] = Field(
         default_factory=list, description="keys accepted on /grade, /api/v1/classify/* and write endpoints; none: open"

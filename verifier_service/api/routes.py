@@ -31,8 +31,10 @@ router = APIRouter()
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _ERRORS = {
-    413: {"model": ProblemDetail, "description": "Too many items in one request"},
+    401: {"model": ProblemDetail, "description": "Missing or invalid API key (when keys are configured)"},
+    413: {"model": ProblemDetail, "description": "Too many items, or too large a body, in one request"},
     422: {"model": ProblemDetail, "description": "Invalid request"},
+    503: {"model": ProblemDetail, "description": "Overloaded: retry after the Retry-After header's seconds"},
 }
 
 
@@ -66,7 +68,8 @@ async def _grade(request: Request, items: list[GradeInput], taxonomy: str | None
     grader = _grader(request)
     try:
         chosen = grader.resolve_judge(judge)
-        grades = await grader.grade(items, taxonomy=taxonomy, judge=judge)
+        with request.app.state.admission.admit(len(items)):
+            grades = await grader.grade(items, taxonomy=taxonomy, judge=judge)
     except (UnknownNameError, InvalidItemError) as exc:
         raise HTTPException(422, str(exc)) from None
     return grades, (chosen[0] if chosen else None)

@@ -47,6 +47,7 @@ def label_key(normalised: str) -> str:
     Takes an already ``normalise``-d string. The result may be empty (a prediction that
     was nothing but filler).
     """
-    key = fold_diacritics(normalised).replace("-", " ").replace("_", " ")
+    # Folding can expose new punctuation ("¼" -> "1⁄4"), so the method's normalisation runs again.
+    key = normalise(fold_diacritics(normalised)).replace("-", " ").replace("_", " ")
     key = _WHITESPACE.sub(" ", key).strip()
     return _LEADING_FILLER.sub("", key, count=1).strip()

@@ -2,6 +2,11 @@
 
 Every rule here is conservative: it fires only on shapes that cannot be read any other
 way. Anything uncertain returns ``None`` and goes on to the taxonomy and the judge.
+
+The prediction is written by the policy being trained, so some rules are also defences
+against reward hacking: an answer that lists options, runs to a sentence, repeats itself, or
+talks to the grader ("category: specific", "ignore the instructions") is wrong before any
+judge reads it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ _OR_WORD = re.compile(r"(?:^| )(?:or|either)(?: |$)")
 _SLASHED_WORDS = re.compile(r"[^\W\d_]{3,}\s*/\s*[^\W\d_]{3,}")
 
 
+# A class name is short; an answer this long is a sentence or an attempt to talk to the grader.
+MAX_ANSWER_WORDS = 16
+# Words that address the grader rather than name an object. An answer using them (when the label
+# does not) is text written at the judge ("category: specific", "ignore the instructions").
+_GRADER_WORDS = r"specific|generic|categor(?:y|ies)|grade[sd]?|grader|grading|judge[sd]?|instructions?|prompt|ignore"
+_GRADER_TALK = re.compile(rf"(?:^| )(?:{_GRADER_WORDS})(?: |$)")
+
+
 def is_refusal(prediction_key: str) -> bool:
     return _REFUSAL.match(prediction_key) is not None
 
@@ -47,6 +60,19 @@ def lists_several_options(raw_prediction: str, prediction: str, ground_truth: st
     if _OR_WORD.search(prediction) and not _OR_WORD.search(ground_truth):
         return True
     return bool(_SLASHED_WORDS.search(raw_prediction)) and "/" not in ground_truth
+
+
+def addresses_the_grader(prediction_key: str, ground_truth_key: str) -> bool:
+    return bool(_GRADER_TALK.search(prediction_key)) and not _GRADER_TALK.search(ground_truth_key)
+
+
+def is_repetition(prediction_key: str) -> bool:
+    """The same word or phrase three times or more ("robin robin robin"): padding, not a name."""
+    words = prediction_key.split()
+    for size in range(1, len(words) // 3 + 1):
+        if len(words) % size == 0 and words == words[:size] * (len(words) // size):
+            return True
+    return False
 
 
 def is_malformed(prediction: str) -> bool:
@@ -70,5 +96,9 @@ def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Cate
     if is_refusal(prediction_key):
         return Category.ABSTAIN
     if lists_several_options(raw_prediction, prediction, ground_truth):
+        return Category.WRONG
+    if len(prediction_key.split()) > MAX_ANSWER_WORDS:
+        return Category.WRONG
+    if addresses_the_grader(prediction_key, label_key(ground_truth)) or is_repetition(prediction_key):
         return Category.WRONG
     return None

@@ -1,0 +1,79 @@
+"""Protecting the service from oversize requests and overload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimit:
+    """ASGI middleware: a request body over ``max_bytes`` answers 413 (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+        refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # Answer now and tell the app the client went away: it stops reading.
+                    refused = True
+                    await self._too_large(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # once 413 is sent, nothing the app says reaches the client
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body over {self.max_bytes} bytes; split the batch"}, status_code=413
+        )
+        await response(scope, receive, send)
+
+
+class Admission:
+    """Bounds the items being graded at once: past the bound, requests are refused with 503 and
+    ``Retry-After`` instead of queueing without limit (memory stays bounded under overload)."""
+
+    def __init__(self, max_items: int, retry_after_s: int = 1) -> None:
+        self.max_items = max_items
+        self.retry_after_s = retry_after_s
+        self.in_flight = 0
+
+    @contextmanager
+    def admit(self, items: int) -> Iterator[None]:
+        if self.in_flight and self.in_flight + items > self.max_items:
+            raise HTTPException(
+                503,
+                f"overloaded: {self.in_flight} items are being graded (limit {self.max_items}); retry shortly",
+                headers={"Retry-After": str(self.retry_after_s)},
+            )
+        self.in_flight += items
+        try:
+            yield
+        finally:
+            self.in_flight -= items
