@@ -97,3 +97,61 @@ def smollm2_tokenizer_dir(smollm2_path, tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("smollm2-tokenizer")
     load_tokenizer(smollm2_path).save_pretrained(directory)
     return directory
+
+
+class RedisServer:
+    """A real redis-server (Debian package) on a local port, which tests can stop and restart."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+
+        self.binary = shutil.which("redis-server")
+        assert self.binary, "install Debian's redis-server"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process = None
+
+    def start(self) -> RedisServer:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

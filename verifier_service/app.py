@@ -43,7 +43,7 @@ async def build_grader(
     default_judge = settings.default_judge
     if default_judge is None and len(judges) == 1:
         default_judge = next(iter(judges))
-    cache = SQLiteGradeCache(settings.data_dir / "grades.sqlite3") if settings.cache == "sqlite" else None
+    cache, coordinator = build_cache(settings, metrics)
     return Grader(
         judges=judges,
         default_judge=default_judge,
@@ -51,7 +51,30 @@ async def build_grader(
         cache=cache,
         observer=metrics,
         judge_batch_size=settings.judge_batch_size,
+        coordinator=coordinator,
+        lock_ttl_s=settings.lock_ttl_s,
     )
+
+
+def build_cache(settings: Settings, metrics: ServiceMetrics | None):
+    """The grade cache (and the cross-replica coordinator, with Redis) the settings describe."""
+    if settings.cache == "none":
+        return None, None
+    embedded = SQLiteGradeCache(settings.data_dir / "grades.sqlite3")
+    if settings.cache == "sqlite":
+        return embedded, None
+    from verifier_service.store.failover_cache import FailoverCache
+    from verifier_service.store.redis_cache import RedisGradeCache
+
+    shared = FailoverCache(
+        RedisGradeCache(settings.redis_url, ttl_s=settings.redis_ttl_s),
+        embedded,
+        retry_s=settings.redis_retry_s,
+        on_switch=metrics.cache_backend_switched if metrics else None,
+    )
+    if metrics:
+        metrics.cache_backend_switched("redis")
+    return shared, shared
 
 
 def load_all_taxonomies(settings: Settings) -> dict[str, LabelTaxonomy]:

@@ -74,7 +74,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Field(default=Path(".verifier-data"), description="where the embedded cache lives")
-    cache: Literal["sqlite", "none"] = "sqlite"
+    cache: Literal["sqlite", "redis", "none"] = Field(
+        default="sqlite", description="sqlite: embedded; redis: shared by replicas, with the embedded one as fallback"
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="the shared cache when cache=redis")
+    redis_ttl_s: int | None = Field(default=None, ge=1, description="expiry of cached grades in Redis (none: kept)")
+    redis_retry_s: float = Field(default=5.0, gt=0, description="how often to try Redis again while it is down")
+    lock_ttl_s: float = Field(default=180.0, gt=0, description="single-flight lock expiry across replicas")
 
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)
     default_judge: str | None = Field(default=None, description="judge used when a request names none")

@@ -15,6 +15,7 @@ class ServiceMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._backend: str | None = None
         self.requests = Counter(
             "verifier_requests", "HTTP requests answered", ["endpoint", "code"], registry=self.registry
         )
@@ -41,6 +42,15 @@ class ServiceMetrics:
         self.cache_errors = Counter(
             "verifier_cache_errors", "Failed cache operations", ["operation"], registry=self.registry
         )
+        self.cache_backend = Gauge(
+            "verifier_cache_backend",
+            "1 for the cache backend in use (redis, or embedded while Redis is down)",
+            ["backend"],
+            registry=self.registry,
+        )
+        self.cache_switches = Counter(
+            "verifier_cache_switches", "Switches between Redis and the embedded cache", registry=self.registry
+        )
         self.in_flight_items = Gauge("verifier_items_in_flight", "Items being graded right now", registry=self.registry)
 
     # ---- GradingObserver -----------------------------------------------------------
@@ -59,6 +69,13 @@ class ServiceMetrics:
     def cache_lookups(self, hits: int, misses: int) -> None:
         self.cache_hits.inc(hits)
         self.cache_misses.inc(misses)
+
+    def cache_backend_switched(self, backend: str) -> None:
+        if self._backend is not None and backend != self._backend:
+            self.cache_switches.inc()
+        self._backend = backend
+        for name in ("redis", "embedded"):
+            self.cache_backend.labels(name).set(1 if name == backend else 0)
 
     def cache_error(self, operation: str) -> None:
         self.cache_errors.labels(operation).inc()

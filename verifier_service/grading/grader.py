@@ -10,11 +10,12 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from verifier_service.grading.normalise import normalise
-from verifier_service.grading.ports import GradeCache, GradingObserver, Judge, NullObserver
+from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge, NullObserver
 from verifier_service.grading.rules import apply_rules
 from verifier_service.grading.taxonomy import LabelTaxonomy
 from verifier_service.grading.types import (
@@ -63,7 +64,8 @@ class Grader:
     """Grades batches of (ground truth, prediction) pairs.
 
     Every judged pair is cached under ``cache_key``; a pair that another request is
-    already judging is awaited rather than judged again (single-flight, per process).
+    already judging is awaited rather than judged again (single-flight per process, and
+    across replicas when a ``coordinator`` is given).
     """
 
     def __init__(
@@ -75,6 +77,9 @@ class Grader:
         cache: GradeCache | None = None,
         observer: GradingObserver | None = None,
         judge_batch_size: int = 64,
+        coordinator: Coordinator | None = None,
+        lock_ttl_s: float = 180.0,
+        poll_s: float = 0.1,
     ) -> None:
         if default_judge is not None and default_judge not in judges:
             raise ValueError(f"default judge {default_judge!r} is not among the judges {sorted(judges)}")
@@ -85,6 +90,11 @@ class Grader:
         self._observer = observer or NullObserver()
         self._judge_batch_size = judge_batch_size
         self._inflight: dict[str, asyncio.Future[Grade]] = {}
+        # Across replicas (optional): a pair is judged by the replica that claims its lock.
+        self._coordinator = coordinator
+        self._owner = uuid.uuid4().hex
+        self._lock_ttl_ms = int(lock_ttl_s * 1000)
+        self._poll_s = poll_s
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -234,13 +244,73 @@ class Grader:
         if to_judge:
             # The judging runs in its own task: a client that disconnects must not cancel
             # work that other requests are waiting on.
-            task = asyncio.create_task(self._judge_and_publish(to_judge, judge_name, judge))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._claim_and_judge(to_judge, judge_name, judge))
 
         for ck, future in waiting.items():
             results[ck] = await asyncio.shield(future)
         return {unique_key: results[ck] for unique_key, ck in key_of.items()}
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _claim_and_judge(self, pending: list[_Pending], judge_name: str, judge: Judge) -> None:
+        """Judge the pairs this replica claims; wait for the others, judged by other replicas."""
+        if self._coordinator is None:
+            await self._judge_and_publish(pending, judge_name, judge)
+            return
+        try:
+            claimed = await self._coordinator.claim([p.key for p in pending], self._owner, self._lock_ttl_ms)
+        except Exception as exc:  # coordination is an optimisation: never a reason not to grade
+            log.warning("could not claim pairs for single-flight: %s", exc)
+            claimed = {p.key for p in pending}
+        mine = [p for p in pending if p.key in claimed]
+        elsewhere = [p for p in pending if p.key not in claimed]
+        if elsewhere:
+            self._spawn(self._await_elsewhere(elsewhere, judge_name, judge))
+        if mine:
+            try:
+                await self._judge_and_publish(mine, judge_name, judge)
+            finally:
+                try:
+                    await self._coordinator.release([p.key for p in mine], self._owner)
+                except Exception as exc:
+                    log.warning("could not release single-flight locks (they expire): %s", exc)
+
+    async def _await_elsewhere(self, pending: list[_Pending], judge_name: str, judge: Judge) -> None:
+        """Poll the shared cache for pairs another replica is judging; take over a pair whose
+        lock disappeared without a grade (that replica died, or its judge failed)."""
+        assert self._coordinator is not None
+        deadline = time.monotonic() + self._lock_ttl_ms / 1000 * 2
+        remaining = {p.key: p for p in pending}
+        try:
+            while remaining:
+                await asyncio.sleep(self._poll_s)
+                found = await self._cache_get(list(remaining))
+                for key, judgement in found.items():
+                    self._resolve(key, Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities))
+                    remaining.pop(key)
+                if not remaining:
+                    return
+                held = await self._coordinator.locked(list(remaining))
+                orphans = [p for key, p in remaining.items() if key not in held]
+                if orphans:
+                    for p in orphans:
+                        remaining.pop(p.key)
+                    self._spawn(self._claim_and_judge(orphans, judge_name, judge))
+                if time.monotonic() > deadline:
+                    for key in list(remaining):
+                        self._resolve(key, Grade.failed(Status.JUDGE_ERROR, "timed out waiting for another replica"))
+                    return
+        except Exception as exc:
+            for key in remaining:
+                self._resolve(key, Grade.failed(Status.JUDGE_ERROR, f"waiting for another replica failed: {exc}"))
+
+    def _resolve(self, key: str, grade: Grade) -> None:
+        future = self._inflight.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(grade)
 
     async def _judge_and_publish(self, pending: list[_Pending], judge_name: str, judge: Judge) -> None:
         try:
@@ -249,9 +319,7 @@ class Grader:
         finally:
             # Whatever happened, nobody may wait forever.
             for item in pending:
-                future = self._inflight.pop(item.key, None)
-                if future is not None and not future.done():
-                    future.set_result(Grade.failed(Status.JUDGE_ERROR, "judging was interrupted"))
+                self._resolve(item.key, Grade.failed(Status.JUDGE_ERROR, "judging was interrupted"))
 
     async def _judge_chunk(self, chunk: list[_Pending], judge_name: str, judge: Judge) -> None:
         started = time.perf_counter()
@@ -280,9 +348,7 @@ class Grader:
         if fresh:
             await self._cache_put(fresh)
         for key, grade in grades.items():
-            future = self._inflight.pop(key, None)
-            if future is not None and not future.done():
-                future.set_result(grade)
+            self._resolve(key, grade)
 
     async def _cache_get(self, keys: list[str]) -> dict[str, Judgement]:
         if self._cache is None or not keys:

@@ -48,6 +48,20 @@ class GradeCache(Protocol):
     async def aclose(self) -> None: ...
 
 
+class Coordinator(Protocol):
+    """Single-flight across replicas: one lock per cache key, with an expiry."""
+
+    async def claim(self, keys: Sequence[str], owner: str, ttl_ms: int) -> set[str]:
+        """The keys whose lock ``owner`` took; the others are held by someone else."""
+        ...
+
+    async def release(self, keys: Sequence[str], owner: str) -> None: ...
+
+    async def locked(self, keys: Sequence[str]) -> set[str]:
+        """The keys whose lock is currently held."""
+        ...
+
+
 class GradingObserver(Protocol):
     """Receives counts and timings from the core (Prometheus in the service)."""
 

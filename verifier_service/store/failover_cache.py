@@ -1,0 +1,102 @@
+"""A shared cache that falls back to the embedded one while it is unreachable, and comes back.
+
+Every grade is written to both while Redis is up (the embedded cache stays warm for a
+failover), and to the embedded one alone while it is down; reads go to Redis when it is up,
+then to the embedded cache for what Redis lacks (copied back to Redis).
+While Redis is down, single-flight is per process only (every claim succeeds). Redis is
+tried again every ``retry_s`` seconds; each switch is logged and reported to ``on_switch``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
+
+from verifier_service.grading.types import Judgement
+from verifier_service.store.redis_cache import RedisGradeCache
+from verifier_service.store.sqlite_cache import SQLiteGradeCache
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class FailoverCache:
+    def __init__(
+        self,
+        primary: RedisGradeCache,
+        fallback: SQLiteGradeCache,
+        *,
+        retry_s: float = 5.0,
+        on_switch: Callable[[str], None] | None = None,
+    ) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.retry_s = retry_s
+        self._on_switch = on_switch or (lambda backend: None)
+        self.using_primary = True
+        self._retry_at = 0.0
+
+    @property
+    def backend(self) -> str:
+        return "redis" if self.using_primary else "embedded"
+
+    async def _on_primary(self, call: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
+        """(True, result) when Redis answered; (False, None) when it is (still) unreachable."""
+        if not self.using_primary and time.monotonic() < self._retry_at:
+            return False, None
+        try:
+            result = await call()
+        except Exception as exc:  # redis-py raises ConnectionError, TimeoutError, OSError...
+            if self.using_primary:
+                log.warning("Redis at %s unreachable (%s); using the embedded cache", self.primary.url, exc)
+                self.using_primary = False
+                self._on_switch("embedded")
+            self._retry_at = time.monotonic() + self.retry_s
+            return False, None
+        if not self.using_primary:
+            log.warning("Redis at %s is back; using it again", self.primary.url)
+            self.using_primary = True
+            self._on_switch("redis")
+        return True, result
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, Judgement]:
+        ok, found = await self._on_primary(lambda: self.primary.get_many(keys))
+        if not ok:
+            return await self.fallback.get_many(keys)
+        assert found is not None
+        missing = [k for k in keys if k not in found]
+        if missing:
+            # Grades judged here while Redis was down (or lost by a Redis restart) are still in
+            # the embedded cache: serve them, and copy them back for the other replicas.
+            local = await self.fallback.get_many(missing)
+            if local:
+                await self._on_primary(lambda: self.primary.put_many(local))
+                found.update(local)
+        return found
+
+    async def put_many(self, entries: Mapping[str, Judgement]) -> None:
+        await self._on_primary(lambda: self.primary.put_many(entries))
+        await self.fallback.put_many(entries)
+
+    async def check_ready(self) -> None:
+        # Serving from the embedded cache is degraded, not down: ready as long as it works.
+        await self._on_primary(self.primary.check_ready)
+        await self.fallback.check_ready()
+
+    async def aclose(self) -> None:
+        await self.primary.aclose()
+        await self.fallback.aclose()
+
+    # ---- coordination: distributed while Redis is up, per process while it is down --------
+    async def claim(self, keys: Sequence[str], owner: str, ttl_ms: int) -> set[str]:
+        ok, claimed = await self._on_primary(lambda: self.primary.claim(keys, owner, ttl_ms))
+        return claimed if ok else set(keys)  # type: ignore[return-value]
+
+    async def release(self, keys: Sequence[str], owner: str) -> None:
+        await self._on_primary(lambda: self.primary.release(keys, owner))
+
+    async def locked(self, keys: Sequence[str]) -> set[str]:
+        ok, held = await self._on_primary(lambda: self.primary.locked(keys))
+        return held if ok else set()  # type: ignore[return-value]
