@@ -39,7 +39,11 @@ ANSWER = re.compile(r"<answer>(.*?)</answer>")
 
 
 def create_stub(
-    tokenizer: Any, script: dict[str, str], mode: str = "normal", model_path: str = "stub/judge-model"
+    tokenizer: Any,
+    script: dict[str, str],
+    mode: str = "normal",
+    model_path: str = "stub/judge-model",
+    delay: float = 30,
 ) -> FastAPI:
     app = FastAPI()
     app.state.requests = []
@@ -84,7 +88,7 @@ def create_stub(
         body = await request.json()
         app.state.requests.append(body)
         if mode == "slow":
-            await asyncio.sleep(30)
+            await asyncio.sleep(delay)
         if mode == "garbage":
             return JSONResponse({"text": "banana", "meta_info": {"input_token_logprobs": "lots"}})
         if (body.get("text") is None) == (body.get("input_ids") is None):
@@ -145,11 +149,12 @@ def main() -> None:
     parser.add_argument("--script", default="{}", help='JSON {"label|answer": "category"}')
     parser.add_argument("--mode", default="normal", choices=["normal", "slow", "garbage"])
     parser.add_argument("--model-path", default="stub/judge-model")
+    parser.add_argument("--delay", type=float, default=30, help="seconds a slow /generate takes")
     args = parser.parse_args()
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
-    app = create_stub(tokenizer, json.loads(args.script), args.mode, args.model_path)
+    app = create_stub(tokenizer, json.loads(args.script), args.mode, args.model_path, args.delay)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -21,6 +21,7 @@ from verifier_service.grading import Grader
 from verifier_service.grading.ports import Judge
 from verifier_service.grading.taxonomy import LabelTaxonomy
 from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.audit import AuditLog
 from verifier_service.store.sqlite_cache import SQLiteGradeCache
 from verifier_service.store.taxonomy_files import bundled_taxonomy_paths, load_taxonomies, user_taxonomy_dir
 
@@ -99,10 +100,13 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.grader = await build_grader(settings, metrics, extra_judges)
+        app.state.audit = AuditLog(settings.data_dir / "audit.sqlite3") if settings.audit else None
         try:
             yield
         finally:
             await app.state.grader.aclose()
+            if app.state.audit is not None:
+                app.state.audit.close()
 
     app = FastAPI(
         title="Specificity-aware verifier",

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(default=None, description="a file of API keys, one per line")
     metrics_require_key: bool = Field(default=False, description="protect /metrics with the API keys too")
 
+    audit: bool = Field(default=True, description="record every answered item in data_dir/audit.sqlite3")
+
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import uuid
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -18,6 +20,7 @@ from verifier_service.api.schemas import (
     GradeOut,
     GradeRequest,
     GradeResponse,
+    ItemId,
     Mode,
     ProblemDetail,
 )
@@ -25,8 +28,10 @@ from verifier_service.config import Settings
 from verifier_service.grading import Grade, GradeInput, Grader, InvalidItemError, Status, UnknownNameError
 from verifier_service.grading.taxonomy import Taxonomy, TaxonomyError
 from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.audit import AuditRecord, item_id_text
 from verifier_service.store.taxonomy_files import parse_taxonomy_text, save_user_taxonomy, user_taxonomy_dir
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -63,7 +68,16 @@ def _check_limits(settings: Settings, pairs: Sequence[tuple[str, str]]) -> None:
                 raise HTTPException(422, f"item {index}: {field} has {len(text)} characters; the limit is {limit}")
 
 
-async def _grade(request: Request, items: list[GradeInput], taxonomy: str | None, judge: str | None):
+async def _grade(
+    request: Request,
+    items: list[GradeInput],
+    taxonomy: str | None,
+    judge: str | None,
+    *,
+    run: str | None = None,
+    ids: Sequence[ItemId | None] | None = None,
+) -> tuple[list[Grade], str | None, str]:
+    """Grades, the judge used, and the request id under which the audit log keeps them."""
     _check_limits(_settings(request), [(i.ground_truth, i.prediction) for i in items])
     grader = _grader(request)
     try:
@@ -72,7 +86,35 @@ async def _grade(request: Request, items: list[GradeInput], taxonomy: str | None
             grades = await grader.grade(items, taxonomy=taxonomy, judge=judge)
     except (UnknownNameError, InvalidItemError) as exc:
         raise HTTPException(422, str(exc)) from None
-    return grades, (chosen[0] if chosen else None)
+    judge_name = chosen[0] if chosen else None
+    request_id = uuid.uuid4().hex
+    await _audit(request, request_id, run, judge_name, items, grades, ids or [None] * len(items), taxonomy)
+    return grades, judge_name, request_id
+
+
+async def _audit(request, request_id, run, judge_name, items, grades, ids, taxonomy) -> None:
+    audit = request.app.state.audit
+    if audit is None:
+        return
+    records = [
+        AuditRecord(
+            position=i,
+            item_id=item_id_text(item_id),
+            ground_truth=item.ground_truth,
+            prediction=item.prediction,
+            taxonomy=item.taxonomy or taxonomy,
+            status=grade.status.value,
+            category=grade.category.value if grade.category else None,
+            source=grade.source.value if grade.source else None,
+            error=grade.error,
+        )
+        for i, (item, grade, item_id) in enumerate(zip(items, grades, ids, strict=True))
+    ]
+    try:
+        await audit.record(request_id, run, judge_name, records)
+    except Exception as exc:  # the audit records the grades; it never withholds them
+        log.warning("audit write failed for request %s: %s", request_id, exc)
+        _metrics(request).cache_errors.labels("audit").inc()
 
 
 @router.post("/grade", response_model=GradeResponse, responses=_ERRORS, dependencies=[Depends(require_api_key)])
@@ -83,11 +125,13 @@ async def grade(body: GradeRequest, request: Request) -> GradeResponse:
     non-ok ``status`` and an ``error``; the request itself still succeeds.
     """
     items = [GradeInput(item.ground_truth, item.prediction, item.taxonomy) for item in body.items]
-    grades, judge_name = await _grade(request, items, body.taxonomy, body.judge)
+    grades, judge_name, request_id = await _grade(
+        request, items, body.taxonomy, body.judge, run=body.run, ids=[item.id for item in body.items]
+    )
     out = [
         GradeOut.from_grade(g, item.id, body.return_probabilities) for g, item in zip(grades, body.items, strict=True)
     ]
-    return GradeResponse(grades=out, judge=judge_name)
+    return GradeResponse(grades=out, judge=judge_name, request_id=request_id)
 
 
 def _classification(grade: Grade, mode: Mode) -> str:
@@ -121,7 +165,7 @@ async def classify(mode: Mode, body: ClassifyRequest, request: Request) -> Class
     if isinstance(body.extra_info, dict) and isinstance(body.extra_info.get("taxonomy"), str):
         taxonomy = body.extra_info["taxonomy"]
     items = [GradeInput(t, p) for t, p in zip(body.ground_truths, body.predictions, strict=True)]
-    grades, judge_name = await _grade(request, items, taxonomy, judge)
+    grades, judge_name, request_id = await _grade(request, items, taxonomy, judge, run=body.run_name)
     return ClassifyResponse(
         classifications=[_classification(g, mode) for g in grades],
         errors=[
@@ -131,6 +175,7 @@ async def classify(mode: Mode, body: ClassifyRequest, request: Request) -> Class
         ],
         judge=judge_name,
         warnings=warnings,
+        request_id=request_id,
     )
 
 
@@ -238,3 +283,15 @@ async def upload_taxonomy(name: str, request: Request) -> dict[str, object]:
     await asyncio.to_thread(save_user_taxonomy, settings.data_dir, taxonomy)
     grader.taxonomies[name] = taxonomy
     return taxonomy.summary()
+
+
+@router.get("/audit/{request_id}", dependencies=[Depends(require_api_key)], responses={404: {"model": ProblemDetail}})
+async def audit(request_id: str, request: Request) -> dict[str, object]:
+    """The audit log's record of one answered request: each item as the client received it."""
+    log_ = request.app.state.audit
+    if log_ is None:
+        raise HTTPException(404, "the audit log is off (setting audit)")
+    rows = await asyncio.to_thread(log_.read, request_id)
+    if not rows:
+        raise HTTPException(404, f"no request {request_id!r} in the audit log")
+    return {"request_id": request_id, "items": rows}

@@ -56,6 +56,7 @@ class GradeOut(BaseModel):
 class GradeResponse(BaseModel):
     grades: list[GradeOut]
     judge: str | None = Field(description="The judge that pairs needing one were sent to (None: no judge).")
+    request_id: str = Field(description="Key of this request's items in the audit log.")
 
 
 # ---- compatibility with the method's original service ------------------------------------
@@ -93,6 +94,7 @@ class ClassifyResponse(BaseModel):
     errors: list[ClassifyError] = Field(default_factory=list, description="Why each 'error' entry was not graded.")
     judge: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    request_id: str | None = None
 
 
 class ProblemDetail(BaseModel):
