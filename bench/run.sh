@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ../.venv/bin/python judge_modes.py --pairs 24 --batch 8
 ../.venv/bin/python step_cost.py --samples "${SAMPLES:-32}" --rollouts "${ROLLOUTS:-10}" --steps "${STEPS:-2}"
+../.venv/bin/python load.py --clients 16 --seconds 20 --batch 320
