@@ -77,6 +77,22 @@ ARRAY_SCHEMA = {
 }
 
 
+def json_array_body(chunk: list[tuple[str, str]]) -> dict:
+    """The original design's batched request: one JSON array repeating every pair, with its category."""
+    listing = "\n".join(f"{i + 1}. label: {t} | answer: {p}" for i, (t, p) in enumerate(chunk))
+    instruction = (
+        "Grade every pair below. Reply with a JSON array with one object per pair, in order, "
+        "repeating its ground_truth and prediction next to its category.\n"
+    )
+    return {
+        "model": "smollm2",
+        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": instruction + listing}],
+        "temperature": 0,
+        "max_tokens": 40 * len(chunk),
+        "response_format": {"type": "json_object", "schema": ARRAY_SCHEMA},
+    }
+
+
 async def json_array_mode(url: str, pairs: list[tuple[str, str]], batch: int) -> tuple[int, float, int]:
     tokens = 0
     parsed = 0
@@ -84,21 +100,7 @@ async def json_array_mode(url: str, pairs: list[tuple[str, str]], batch: int) ->
     async with httpx.AsyncClient(base_url=url, timeout=600) as http:
         for start in range(0, len(pairs), batch):
             chunk = pairs[start : start + batch]
-            listing = "\n".join(f"{i + 1}. label: {t} | answer: {p}" for i, (t, p) in enumerate(chunk))
-            body = {
-                "model": "smollm2",
-                "messages": [
-                    {"role": "system", "content": SYSTEM_PROMPT},
-                    {
-                        "role": "user",
-                        "content": "Grade every pair below. Reply with a JSON array with one object per "
-                        "pair, in order, repeating its ground_truth and prediction next to its category.\n" + listing,
-                    },
-                ],
-                "temperature": 0,
-                "max_tokens": 40 * len(chunk),
-                "response_format": {"type": "json_object", "schema": ARRAY_SCHEMA},
-            }
+            body = json_array_body(chunk)
             answer = (await http.post("/chat/completions", json=body)).json()
             tokens += answer["usage"]["completion_tokens"]
             try:

@@ -22,14 +22,10 @@ from pathlib import Path
 
 import httpx
 from servers import start_verifier
+from step_cost import percentile
 from workload import generate
 
 from trainer_client.extraction import extract_answer
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 async def run(url: str, clients: int, seconds: float, batch: int, seed: int) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from judge_modes import ARRAY_SCHEMA
+from judge_modes import json_array_body
 from servers import start_llama_server, start_verifier
 from workload import Rollout, generate
 
@@ -42,7 +42,6 @@ from trainer_client.client import VerifierClient
 from trainer_client.extraction import extract_answer
 from trainer_client.trl_reward import SpecificityReward
 from verifier_service.grading import normalise
-from verifier_service.judges.prompt import SYSTEM_PROMPT
 
 
 class PeakMemory:
@@ -179,22 +178,7 @@ async def baseline_step(llama_url: str, step: list[Rollout], batch: int) -> tupl
     async with httpx.AsyncClient(base_url=llama_url, timeout=3600) as http:
         for start in range(0, len(pairs), batch):
             chunk = pairs[start : start + batch]
-            listing = "\n".join(f"{i + 1}. label: {t} | answer: {p}" for i, (t, p) in enumerate(chunk))
-            body = {
-                "model": "smollm2",
-                "messages": [
-                    {"role": "system", "content": SYSTEM_PROMPT},
-                    {
-                        "role": "user",
-                        "content": "Grade every pair below. Reply with a JSON array with one object "
-                        "per pair, in order, repeating its ground_truth and prediction next to its category.\n"
-                        + listing,
-                    },
-                ],
-                "temperature": 0,
-                "max_tokens": 40 * len(chunk),
-                "response_format": {"type": "json_object", "schema": ARRAY_SCHEMA},
-            }
+            body = json_array_body(chunk)
             (await http.post("/chat/completions", json=body)).raise_for_status()
     return time.perf_counter() - started, len(pairs)
 

@@ -13,12 +13,14 @@ import random
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Literal
 
-SPECIFIC = "specific"
-MORE_SPECIFIC = "more specific"
-LESS_SPECIFIC = "less specific"
-GENERIC = "generic"
-WRONG = "wrong"
-ABSTAIN = "abstain"
+from verifier_service.grading.categories import Category
+
+SPECIFIC = Category.SPECIFIC.value
+MORE_SPECIFIC = Category.MORE_SPECIFIC.value
+LESS_SPECIFIC = Category.LESS_SPECIFIC.value
+GENERIC = Category.GENERIC.value
+WRONG = Category.WRONG.value
+ABSTAIN = Category.ABSTAIN.value
 UNPARSEABLE = "unparseable"
 ERROR = "error"
 
