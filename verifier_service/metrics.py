@@ -42,6 +42,11 @@ class ServiceMetrics:
         self.cache_errors = Counter(
             "verifier_cache_errors", "Failed cache operations", ["operation"], registry=self.registry
         )
+        self.audit_errors = Counter(
+            "verifier_audit_errors",
+            "Audit-log writes that failed (the grades were still returned)",
+            registry=self.registry,
+        )
         self.cache_backend = Gauge(
             "verifier_cache_backend",
             "1 for the cache backend in use (redis, or embedded while Redis is down)",

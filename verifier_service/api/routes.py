@@ -114,7 +114,7 @@ async def _audit(request, request_id, run, judge_name, items, grades, ids, taxon
         await audit.record(request_id, run, judge_name, records)
     except Exception as exc:  # the audit records the grades; it never withholds them
         log.warning("audit write failed for request %s: %s", request_id, exc)
-        _metrics(request).cache_errors.labels("audit").inc()
+        _metrics(request).audit_errors.inc()
 
 
 @router.post("/grade", response_model=GradeResponse, responses=_ERRORS, dependencies=[Depends(require_api_key)])
