@@ -110,7 +110,7 @@ def tier_bodies(rollouts: list[Rollout], tier: str, requests: int, size: int, sa
             elif tier == "taxonomy":
                 items.append({"ground_truth": truth, "prediction": ROOTS[rollout.domain], "taxonomy": rollout.domain})
             else:  # judge (fresh pairs) or cache (the same pairs again)
-                items.append({"ground_truth": truth, "prediction": f"{salt} thing {r} {i}"})
+                items.append({"ground_truth": truth, "prediction": f"unseen object {salt} {r} {i}"})
         bodies.append({"items": items})
     return bodies
 
@@ -125,7 +125,7 @@ async def measure_tiers(url: str, rollouts: list[Rollout], judge_pairs: int) -> 
     size = 4
     requests = max(1, judge_pairs // size)
     for clients in (1, 4):
-        salt = f"judge-{clients}"
+        salt = f"probe{clients}"  # plain words: a word like "judge" would be settled by the rules
         bodies = tier_bodies(rollouts, "judge", requests, size, salt)
         wall, lat, sources = await timed_requests(url, bodies, clients)
         rows.append(("judge", clients, requests * size / wall, percentile(lat, 0.5), percentile(lat, 0.99)))
