@@ -91,7 +91,8 @@ def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Cate
     if is_malformed(prediction):
         return Category.WRONG
     prediction_key = label_key(prediction)
-    if prediction_key == label_key(ground_truth):
+    truth_key = label_key(ground_truth)
+    if prediction_key == truth_key:
         return Category.SPECIFIC
     if is_refusal(prediction_key):
         return Category.ABSTAIN
@@ -99,6 +100,6 @@ def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Cate
         return Category.WRONG
     if len(prediction_key.split()) > MAX_ANSWER_WORDS:
         return Category.WRONG
-    if addresses_the_grader(prediction_key, label_key(ground_truth)) or is_repetition(prediction_key):
+    if addresses_the_grader(prediction_key, truth_key) or is_repetition(prediction_key):
         return Category.WRONG
     return None

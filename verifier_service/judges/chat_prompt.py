@@ -40,9 +40,6 @@ class ChatPromptEncoder:
         text = self.tokenizer.apply_chat_template(chat_messages(request), tokenize=False, add_generation_prompt=True)
         return self.tokenizer(text, add_special_tokens=False).input_ids
 
-    def prompt_text(self, request: JudgeRequest) -> str:
-        return self.tokenizer.apply_chat_template(chat_messages(request), tokenize=False, add_generation_prompt=True)
-
     def _end_of_turn_id(self) -> int:
         """The token the template closes an assistant turn with (``<|im_end|>``, ``<|eot_id|>`` ...)."""
         messages = [{"role": "user", "content": "u"}, {"role": "assistant", "content": _SENTINEL}]

@@ -14,7 +14,6 @@ Bump ``PROMPT_VERSION`` whenever the wording changes: it is part of every cache 
 
 from __future__ import annotations
 
-from verifier_service.grading.categories import CATEGORY_NAMES
 from verifier_service.grading.types import JudgeRequest
 
 PROMPT_VERSION = "v1"
@@ -56,6 +55,3 @@ def chat_messages(request: JudgeRequest) -> list[dict[str, str]]:
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": user_message(request)},
     ]
-
-
-OPTIONS: tuple[str, ...] = CATEGORY_NAMES

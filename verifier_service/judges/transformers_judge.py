@@ -91,13 +91,10 @@ class TransformersJudge:
     async def identity(self) -> str:
         return self._identity
 
-    def _prompt_ids(self, request: JudgeRequest) -> list[int]:
-        return self._encoder.prompt_ids(request)
-
     def _build_prefix_cache(self) -> tuple[list[int], Any]:
         """KV cache of the token prefix shared by every prompt (the instruction block)."""
-        a = self._prompt_ids(JudgeRequest("a", "b"))
-        b = self._prompt_ids(JudgeRequest("x", "y"))
+        a = self._encoder.prompt_ids(JudgeRequest("a", "b"))
+        b = self._encoder.prompt_ids(JudgeRequest("x", "y"))
         shared = 0
         while shared < min(len(a), len(b)) and a[shared] == b[shared]:
             shared += 1
@@ -112,7 +109,7 @@ class TransformersJudge:
     # ---- scoring ---------------------------------------------------------------------
     def _score(self, request: JudgeRequest, *, share_prefix: bool = True) -> Judgement:
         torch = self._torch
-        ids = self._prompt_ids(request)
+        ids = self._encoder.prompt_ids(request)
         start = len(self._prefix_ids)
         if share_prefix and self._prefix_cache is not None and ids[:start] == self._prefix_ids:
             cache = copy.deepcopy(self._prefix_cache)
