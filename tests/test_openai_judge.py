@@ -3,12 +3,11 @@ OpenAI-compatible server running the real SmolLM2-135M-Instruct on the CPU."""
 
 import json
 import math
-import subprocess
 import sys
 
 import httpx
 import pytest
-from conftest import free_port, wait_for_http
+from support.processes import ServerProcess, free_port
 
 from verifier_service.config import Settings
 from verifier_service.grading import CATEGORY_NAMES, Category, GradeInput, Grader, Judgement, JudgeRequest, Status
@@ -20,9 +19,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def llama_server(smollm2_path, tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server running SmolLM2 (built portably by tools/build-llama-cpp.sh)."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("wb")  # a file: a full pipe would block it
-    process = subprocess.Popen(
+    server = ServerProcess(
+        "llama-cpp-python server",
         [
             sys.executable,
             "-m",
@@ -38,16 +38,10 @@ def llama_server(smollm2_path, tmp_path_factory):
             "--model_alias",
             "smollm2",
         ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        tmp_path_factory.mktemp("llama") / "server.log",
     )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/v1/models", process, timeout=180)
+    with server.start(f"http://127.0.0.1:{port}/v1/models", timeout=180):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.kill()
-        process.wait()
-        log.close()
 
 
 @pytest.mark.parametrize("constraint", ["grammar", "json_object"])
