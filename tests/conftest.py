@@ -8,12 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from support.processes import free_port, wait_for_http  # noqa: F401  (re-exported to tests)
 
 from verifier_service.app import create_app
 from verifier_service.config import Settings
 from verifier_service.grading.ports import Judge
-
-from support.processes import free_port, wait_for_http  # noqa: F401  (re-exported to tests)
 
 pytest_plugins = ["pytester", "support.server_report"]
 

@@ -82,9 +82,7 @@ class ServerProcess:
         """Start it; with ``ready_url``, wait until that URL answers 200."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # a file, not a pipe: a full pipe would block the server
-            self.process = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd
-            )
+            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd)
         ServerProcess.running.add(self)
         if ready_url is not None:
             try:
