@@ -93,7 +93,7 @@ def main() -> None:
         try:
             asyncio.run(run(url, args.clients, args.seconds, args.batch, args.seed))
         finally:
-            process.terminate()
+            process.stop()
 
 
 if __name__ == "__main__":

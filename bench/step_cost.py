@@ -215,7 +215,7 @@ def main() -> None:
                 tiers = asyncio.run(measure_tiers(url, workload, args.judge_pairs))
             baseline = [asyncio.run(baseline_step(llama_url, step, 8)) for step in steps]
         finally:
-            verifier.terminate()
+            verifier.stop()
             llama.kill()
 
     total = len(workload)

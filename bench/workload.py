@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from verifier_service.grading.taxonomy import Taxonomy
-from verifier_service.store.taxonomy_files import bundled_taxonomy_paths, load_taxonomies
+from verifier_service.taxonomy import Taxonomy
+from verifier_service.taxonomy.files import bundled_taxonomy_paths, load_taxonomies
 
 LEAF_RANKS = {"species", "variant", "model year", "breed", "dish", "genus", "family"}
 DESCRIPTIONS = [

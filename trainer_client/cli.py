@@ -17,7 +17,7 @@ from rich.table import Table
 from trainer_client.client import VerifierClient, VerifierError
 from trainer_client.evaluation import REPORT_CATEGORIES, best_of_n, score
 from trainer_client.extraction import extract_answer
-from trainer_client.rewards import ERROR, UNPARSEABLE
+from trainer_client.protocol import ERROR, UNPARSEABLE
 
 app = typer.Typer(help="GRPO training and evaluation with the specificity-aware verifier.", no_args_is_help=True)
 console = Console(stderr=True)

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from trainer_client.rewards import (
+from trainer_client.protocol import (
     ABSTAIN,
     ERROR,
     GENERIC,
@@ -16,6 +16,7 @@ from trainer_client.rewards import (
     UNPARSEABLE,
     WRONG,
 )
+from trainer_client.ranks import EVALUATION_ORDER
 
 # Columns of every report, in order.
 REPORT_CATEGORIES = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG, UNPARSEABLE, ERROR)
@@ -29,8 +30,6 @@ WEIGHTS = {
     WRONG: -1.0,
     UNPARSEABLE: -1.0,
 }
-# Best first; evaluation ranks "more specific" above "specific". Errors are never "best".
-EVALUATION_ORDER = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG, UNPARSEABLE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,8 @@ def score(categories: Sequence[str]) -> Scores:
 
 
 def best_of_n(categories: Sequence[str], sample_ids: Sequence[Hashable]) -> list[str]:
-    """The best-ranked category of each sample's predictions (errors only when all are errors)."""
+    """The best-ranked category of each sample's predictions (``EVALUATION_ORDER``); errors are
+    never best, and a sample is an error only when all its predictions are."""
     if len(categories) != len(sample_ids):
         raise ValueError(f"{len(categories)} categories but {len(sample_ids)} sample ids")
     by_sample: dict[Hashable, list[str]] = defaultdict(list)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from verifier_service.grading.normalise import normalise
-
 _OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
 _CLOSE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
+# What survives normalisation (word characters and dashes): an answer without any is empty.
+_NAMES_ANYTHING = re.compile(r"[\w-]")
 
 
 def extract_answer(completion: str) -> str | None:
@@ -27,7 +27,7 @@ def extract_answer(completion: str) -> str | None:
     if closed is None:
         return None
     answer = _OPEN.sub(" ", completion[opened.end() : closed.start()]).strip()
-    return answer if normalise(answer) else None
+    return answer if _NAMES_ANYTHING.search(answer) else None
 
 
 def completion_text(completion: Any) -> str:

@@ -13,29 +13,20 @@ import random
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Literal
 
-from verifier_service.grading.categories import Category
-
-SPECIFIC = Category.SPECIFIC.value
-MORE_SPECIFIC = Category.MORE_SPECIFIC.value
-LESS_SPECIFIC = Category.LESS_SPECIFIC.value
-GENERIC = Category.GENERIC.value
-WRONG = Category.WRONG.value
-ABSTAIN = Category.ABSTAIN.value
-UNPARSEABLE = "unparseable"
-ERROR = "error"
+from trainer_client.protocol import (
+    ABSTAIN,
+    ERROR,
+    GENERIC,
+    KNOWN,
+    LESS_SPECIFIC,
+    MORE_SPECIFIC,
+    SPECIFIC,
+    UNPARSEABLE,
+    WRONG,
+)
+from trainer_client.ranks import NOISE_LADDER, TRAINING_RANK
 
 GRADED = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG)
-KNOWN = frozenset(GRADED) | {UNPARSEABLE, ERROR}
-
-# Training ranks, best first: a more specific answer is as good as the exact one.
-TRAINING_RANK: Mapping[str, int] = {
-    MORE_SPECIFIC: 1,
-    SPECIFIC: 1,
-    LESS_SPECIFIC: 2,
-    GENERIC: 3,
-    ABSTAIN: 4,
-    WRONG: 5,
-}
 UNPARSEABLE_REWARD = -1.0
 
 Mode = Literal["all", "single"]
@@ -110,15 +101,13 @@ def static_rewards(categories: Sequence[str], scheme: str) -> list[float | None]
 
 
 # ---- noise injection (ablation) ---------------------------------------------------------
-# One step up or down moves along this order, best first.
-NOISE_ORDER = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG)
 
 
 def inject_noise(categories: Sequence[str], fraction: float, seed: int) -> list[str]:
     """Move ``round(fraction * graded)`` graded categories one step up or down, reproducibly.
 
     Which rollouts move and in which direction depend only on ``seed`` and the input; at
-    either end of ``NOISE_ORDER`` the only possible step is taken. ``unparseable`` and
+    either end of ``NOISE_LADDER`` the only possible step is taken. ``unparseable`` and
     ``error`` never move.
     """
     if not 0.0 <= fraction <= 1.0:
@@ -128,9 +117,9 @@ def inject_noise(categories: Sequence[str], fraction: float, seed: int) -> list[
     graded = [i for i, c in enumerate(categories) if c in TRAINING_RANK]
     noisy = list(categories)
     for i in sorted(rng.sample(graded, round(fraction * len(graded)))):
-        position = NOISE_ORDER.index(categories[i])
+        position = NOISE_LADDER.index(categories[i])
         step = rng.choice((-1, 1))
-        if not 0 <= position + step < len(NOISE_ORDER):
+        if not 0 <= position + step < len(NOISE_LADDER):
             step = -step
-        noisy[i] = NOISE_ORDER[position + step]
+        noisy[i] = NOISE_LADDER[position + step]
     return noisy

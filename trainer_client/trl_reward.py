@@ -21,14 +21,8 @@ from typing import Any, Literal
 
 from trainer_client.client import VerifierClient
 from trainer_client.extraction import completion_text, extract_answer
-from trainer_client.rewards import (
-    ERROR,
-    STATIC_SCHEMES,
-    UNPARSEABLE,
-    best_of_rollout_rewards,
-    inject_noise,
-    static_rewards,
-)
+from trainer_client.protocol import ERROR, UNPARSEABLE
+from trainer_client.rewards import STATIC_SCHEMES, best_of_rollout_rewards, inject_noise, static_rewards
 
 Scheme = Literal["best_of_rollout", "reward3", "scala1", "scala2", "scala3"]
 

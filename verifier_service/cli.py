@@ -61,24 +61,27 @@ Batches = list[list[dict[str, Any]]]
 
 async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judge, progress) -> Batches:
     from verifier_service.api.schemas import GradeOut
-    from verifier_service.app import build_grader
-    from verifier_service.grading import GradeInput
+    from verifier_service.grading import GradeInput, InvalidRequest
+    from verifier_service.services import build_services
 
-    grader = await build_grader(settings)
+    services = await build_services(settings.model_copy(update={"audit": False}))
     results = []
     try:
         for batch in batches:
             inputs = [GradeInput(row["ground_truth"], row["prediction"]) for row in batch]
-            grades = await grader.grade(inputs, taxonomy=taxonomy, judge=judge)
+            try:
+                result = await services.grader.grade(inputs, taxonomy=taxonomy, judge=judge)
+            except InvalidRequest as exc:
+                raise typer.BadParameter(str(exc)) from None
             results.append(
                 [
                     GradeOut.from_grade(g, r.get("id"), True).model_dump(mode="json")
-                    for g, r in zip(grades, batch, strict=True)
+                    for g, r in zip(result.grades, batch, strict=True)
                 ]
             )
             progress(len(batch))
     finally:
-        await grader.aclose()
+        await services.aclose()
     return results
 
 

@@ -7,7 +7,6 @@ file named by ``--config`` or ``VERIFIER_CONFIG_FILE``, then the defaults below.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,9 +14,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
-from verifier_service.judges.resilience import RemotePolicy
 
-PACKAGE_PREFIX = "package:"
+class RemotePolicy(BaseModel):
+    """How hard to try a remote judge before reporting its pairs as failed."""
+
+    timeout: float = Field(default=120.0, gt=0, description="deadline of one judge call, retries included (s)")
+    attempt_timeout: float = Field(default=60.0, gt=0, description="deadline of one HTTP attempt (s)")
+    retries: int = Field(default=2, ge=0, description="extra attempts after a transient failure")
+    backoff_max: float = Field(default=5.0, ge=0, description="longest wait between attempts (s), with jitter")
+    max_concurrency: int = Field(default=8, ge=1, description="HTTP calls in flight to this judge")
+    breaker_failures: int = Field(default=5, ge=1, description="consecutive failed calls that open the breaker")
+    breaker_reset: float = Field(default=15.0, gt=0, description="seconds the breaker stays open before a trial")
 
 
 class TransformersJudgeSettings(BaseModel):
@@ -111,8 +118,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_judge_exists(self) -> Settings:
-        if self.default_judge is None and len(self.judges) == 1:
-            self.default_judge = next(iter(self.judges))
+        # With one judge and no default, that judge is the default (the Grader decides that).
         if self.default_judge is not None and self.default_judge not in self.judges:
             raise ValueError(f"default_judge {self.default_judge!r} is not one of the judges {sorted(self.judges)}")
         return self
@@ -136,14 +142,3 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
             return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
 
     return Settings.model_validate(FileSettings(**overrides).model_dump())
-
-
-def resolve_model_path(model: str) -> Path:
-    """A path from a judge's ``model`` setting, resolving ``package:MODULE/FILE`` without importing MODULE."""
-    if not model.startswith(PACKAGE_PREFIX):
-        return Path(model)
-    module, _, relative = model[len(PACKAGE_PREFIX) :].partition("/")
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"{model}: Python package {module!r} is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / relative

@@ -156,3 +156,36 @@ def wait_for_http(url: str, server: ServerProcess | subprocess.Popen | None = No
             detail = f"\n{server.describe()}" if isinstance(server, ServerProcess) else ""
             raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s{detail}")
         time.sleep(0.1)
+
+
+class RedisServer:
+    """A real redis-server (Debian package) on a local port, which tests can stop and restart."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+
+        binary = shutil.which("redis-server")
+        assert binary, "install Debian's redis-server"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.server = ServerProcess("redis-server", [*argv, "--dir", str(workdir)], workdir / "redis.log")
+
+    def start(self) -> RedisServer:
+        import redis
+
+        self.server.start()
+        deadline = time.monotonic() + 20
+        while True:
+            self.server.check_alive()
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Kill it (a test's deliberate outage, or the end of the test)."""
+        self.server.kill()

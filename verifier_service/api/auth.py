@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from verifier_service.api.deps import ServicesDep
 from verifier_service.config import Settings
 
 
@@ -49,11 +50,11 @@ def check_api_key(request: Request, keys: tuple[bytes, ...]) -> None:
         )
 
 
-async def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request, services: ServicesDep) -> None:
     """FastAPI dependency for protected endpoints."""
-    check_api_key(request, request.app.state.api_keys)
+    check_api_key(request, services.api_keys)
 
 
-async def require_api_key_for_metrics(request: Request) -> None:
-    if request.app.state.settings.metrics_require_key:
-        check_api_key(request, request.app.state.api_keys)
+async def require_api_key_for_metrics(request: Request, services: ServicesDep) -> None:
+    if services.settings.metrics_require_key:
+        check_api_key(request, services.api_keys)

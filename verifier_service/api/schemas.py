@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.types import Grade, Source, Status
+from verifier_service.grading.types import Grade, GradeInput, Source, Status
 
 ItemId = str | int
 
@@ -29,6 +29,9 @@ class GradeRequest(BaseModel):
     judge: str | None = Field(default=None, description="Name of a configured judge; default: the default judge.")
     run: str | None = Field(default=None, max_length=200, description="Free label of the calling run (logs).")
     return_probabilities: bool = Field(default=False, description="Include the judge's category distribution.")
+
+    def inputs(self) -> list[GradeInput]:
+        return [GradeInput(item.ground_truth, item.prediction, item.taxonomy) for item in self.items]
 
 
 class GradeOut(BaseModel):
@@ -79,6 +82,16 @@ class ClassifyRequest(BaseModel):
                 f"ground_truths has {len(self.ground_truths)} entries but predictions has {len(self.predictions)}"
             )
         return self
+
+    def inputs(self) -> list[GradeInput]:
+        return [GradeInput(t, p) for t, p in zip(self.ground_truths, self.predictions, strict=True)]
+
+    @property
+    def taxonomy(self) -> str | None:
+        """``extra_info.taxonomy``, the compatibility routes' way of naming a taxonomy."""
+        if isinstance(self.extra_info, dict) and isinstance(self.extra_info.get("taxonomy"), str):
+            return self.extra_info["taxonomy"]
+        return None
 
 
 class ClassifyError(BaseModel):

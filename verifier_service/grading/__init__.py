@@ -1,7 +1,8 @@
-"""The pure grading core: categories, normalisation, rules, taxonomies and the Grader pipeline."""
+"""The pure grading core: categories, normalisation, rules, the Grader pipeline and its judge tier."""
 
 from verifier_service.grading.categories import CATEGORIES, CATEGORY_NAMES, Category, parse_category
-from verifier_service.grading.grader import Grader, InvalidItemError, UnknownNameError, cache_key
+from verifier_service.grading.grader import Grader, GradingResult, PairKey
+from verifier_service.grading.judge_tier import JudgeTier, NamedJudge, cache_key
 from verifier_service.grading.normalise import label_key, normalise
 from verifier_service.grading.types import (
     Grade,
@@ -13,6 +14,13 @@ from verifier_service.grading.types import (
     Source,
     Status,
 )
+from verifier_service.grading.validation import (
+    GradingLimits,
+    InvalidItemError,
+    InvalidRequest,
+    RequestTooLarge,
+    UnknownNameError,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -21,11 +29,18 @@ __all__ = [
     "Grade",
     "GradeInput",
     "Grader",
+    "GradingLimits",
+    "GradingResult",
     "InvalidItemError",
+    "InvalidRequest",
     "JudgeFailure",
     "JudgeOutcome",
     "JudgeRequest",
+    "JudgeTier",
     "Judgement",
+    "NamedJudge",
+    "PairKey",
+    "RequestTooLarge",
     "Source",
     "Status",
     "UnknownNameError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from verifier_service.grading.categories import Category
 from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, JudgeRequest
 
 
@@ -34,6 +35,21 @@ class Judge(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class LabelTaxonomy(Protocol):
+    """What the grader needs of a taxonomy (a file-based tree, WordNet, ...)."""
+
+    name: str
+    version: str  # changes whenever the content does: part of the cache key of grades that used it
+
+    def categorise(self, ground_truth: str, prediction: str) -> Category | None:
+        """The category the taxonomy settles for a pair, or ``None`` to leave it to the judge."""
+        ...
+
+    def describe_lineage(self, term: str) -> str | None:
+        """The term's chain of parents as text, for the judge's context; ``None`` if unknown."""
+        ...
 
 
 class GradeCache(Protocol):

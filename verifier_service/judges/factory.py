@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from verifier_service.config import (
-    JudgeSettings,
-    OpenAIJudgeSettings,
-    SGLangJudgeSettings,
-    TransformersJudgeSettings,
-    resolve_model_path,
-)
+import importlib.util
+from pathlib import Path
+
+from verifier_service.config import JudgeSettings, OpenAIJudgeSettings, SGLangJudgeSettings, TransformersJudgeSettings
 from verifier_service.grading.ports import Judge
+
+PACKAGE_PREFIX = "package:"
+
+
+def resolve_model_path(model: str) -> Path:
+    """A path from a judge's ``model`` setting, resolving ``package:MODULE/FILE`` without importing MODULE."""
+    if not model.startswith(PACKAGE_PREFIX):
+        return Path(model)
+    module, _, relative = model[len(PACKAGE_PREFIX) :].partition("/")
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{model}: Python package {module!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / relative
 
 
 def build_judge(name: str, settings: JudgeSettings) -> Judge:

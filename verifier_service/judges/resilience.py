@@ -9,22 +9,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from verifier_service.config import RemotePolicy
+
 T = TypeVar("T")
-
-
-class RemotePolicy(BaseModel):
-    """How hard to try a remote judge before reporting its pairs as failed."""
-
-    timeout: float = Field(default=120.0, gt=0, description="deadline of one judge call, retries included (s)")
-    attempt_timeout: float = Field(default=60.0, gt=0, description="deadline of one HTTP attempt (s)")
-    retries: int = Field(default=2, ge=0, description="extra attempts after a transient failure")
-    backoff_max: float = Field(default=5.0, ge=0, description="longest wait between attempts (s), with jitter")
-    max_concurrency: int = Field(default=8, ge=1, description="HTTP calls in flight to this judge")
-    breaker_failures: int = Field(default=5, ge=1, description="consecutive failed calls that open the breaker")
-    breaker_reset: float = Field(default=15.0, gt=0, description="seconds the breaker stays open before a trial")
 
 
 class JudgeUnavailableError(RuntimeError):

@@ -1,0 +1,92 @@
+"""The shared Redis cache and cross-replica single-flight, against a real redis-server."""
+
+import asyncio
+
+from support.fakes import ScriptedJudge
+
+from verifier_service.grading import Category, GradeInput, Grader, Judgement, Source, Status
+from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.failover_cache import FailoverCache
+from verifier_service.store.redis_cache import RedisGradeCache
+from verifier_service.store.sqlite_cache import SQLiteGradeCache
+
+
+def replica(redis_url, tmp_path, name, judge, **kwargs):
+    cache = FailoverCache(
+        RedisGradeCache(redis_url),
+        SQLiteGradeCache(tmp_path / f"{name}.sqlite3"),
+        retry_s=0.2,
+        on_switch=kwargs.pop("on_switch", None),
+    )
+    return Grader(judges={"j": judge}, default_judge="j", cache=cache, coordinator=cache, poll_s=0.05, **kwargs), cache
+
+
+async def test_redis_cache_and_locks(redis_server):
+    cache = RedisGradeCache(redis_server.url)
+    await cache.put_many({"k1": Judgement(Category.GENERIC, {"generic": 0.9})})
+    assert await cache.get_many(["k1", "k2"]) == {"k1": Judgement(Category.GENERIC, {"generic": 0.9})}
+    assert await cache.claim(["a", "b"], "me", 10_000) == {"a", "b"}
+    assert await cache.claim(["a", "c"], "you", 10_000) == {"c"}
+    await cache.release(["a"], "you")  # not yours: stays
+    assert await cache.locked(["a", "b", "c", "d"]) == {"a", "b", "c"}
+    await cache.release(["a", "b"], "me")
+    assert await cache.locked(["a", "b", "c"]) == {"c"}
+    await cache.aclose()
+
+
+async def test_two_replicas_judge_a_pair_once(redis_server, tmp_path):
+    judges = [ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC}, delay=0.5) for _ in range(2)]
+    (a, _), (b, _) = (replica(redis_server.url, tmp_path, n, j) for n, j in zip("ab", judges, strict=True))
+    first, second = await asyncio.gather(
+        a.grade([GradeInput("dog", "samoyed")]), b.grade([GradeInput("dog", "samoyed")])
+    )
+    assert sum(len(j.judged) for j in judges) == 1  # one judge call across both replicas
+    assert {first.grades[0].source, second.grades[0].source} == {Source.JUDGE, Source.CACHE}
+    assert first.grades[0].category is second.grades[0].category is Category.MORE_SPECIFIC
+    await a.aclose()
+    await b.aclose()
+
+
+async def test_a_waiter_takes_over_when_the_owner_died(redis_server, tmp_path):
+    judge = ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC})
+    grader, cache = replica(redis_server.url, tmp_path, "b", judge, lock_ttl_s=0.5)
+    # A replica that died while judging this pair: its lock is there, no grade will come.
+    from verifier_service.grading import cache_key
+    from verifier_service.grading.types import JudgeRequest
+
+    key = cache_key(JudgeRequest("dog", "samoyed"), await judge.identity())
+    assert await cache.claim([key], "dead-replica", 500) == {key}
+    grades = (await asyncio.wait_for(grader.grade([GradeInput("dog", "samoyed")]), timeout=10)).grades
+    assert grades[0].status is Status.OK and grades[0].category is Category.MORE_SPECIFIC
+    assert len(judge.judged) == 1  # taken over once the lock expired
+    await grader.aclose()
+
+
+async def test_redis_going_away_and_coming_back(redis_server, tmp_path):
+    switches = []
+    metrics = ServiceMetrics()
+
+    def on_switch(backend):
+        switches.append(backend)
+        metrics.cache_backend_switched(backend)
+
+    judge = ScriptedJudge()
+    grader, cache = replica(redis_server.url, tmp_path, "a", judge, on_switch=on_switch)
+    await grader.grade([GradeInput("dog", "wolf")])
+    assert cache.backend == "redis"
+
+    redis_server.stop()
+    down = (await grader.grade([GradeInput("dog", "wolf"), GradeInput("dog", "fox")])).grades
+    assert [g.status for g in down] == [Status.OK, Status.OK]  # graded all the same
+    assert down[0].source is Source.CACHE  # written through to the embedded cache before
+    assert cache.backend == "embedded" and switches == ["embedded"]
+    assert await grader.check_ready() == {"cache": "ok", "judge:j": "ok"}  # degraded, not down
+
+    redis_server.start()
+    await asyncio.sleep(0.3)  # past retry_s
+    again = (await grader.grade([GradeInput("dog", "fox"), GradeInput("dog", "cat")])).grades
+    assert cache.backend == "redis" and switches == ["embedded", "redis"]
+    assert again[0].source is Source.CACHE and again[1].source is Source.JUDGE
+    text = metrics.registry.get_sample_value("verifier_cache_switches_total")
+    assert text == 1.0 and metrics.registry.get_sample_value("verifier_cache_backend", {"backend": "redis"}) == 1.0
+    await grader.aclose()

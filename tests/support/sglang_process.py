@@ -1,0 +1,64 @@
+"""The SGLang stand-in (``sglang_stub.py``) run as its own process on a local port."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import httpx
+
+from support.processes import ServerProcess, free_port
+
+STUB = Path(__file__).with_name("sglang_stub.py")
+SCRIPT = {"dog|samoyed": "more specific", "lion|panthera leo": "specific", "samoyed|dog": "generic"}
+
+
+class StubServer:
+    """``StubServer(tokenizer_dir, log_dir).start()``; ``restart(mode=...)`` comes back on the same port."""
+
+    def __init__(
+        self,
+        tokenizer_dir: Path,
+        log_dir: Path,
+        *,
+        mode: str = "normal",
+        script: dict[str, str] | None = None,
+        model_path: str | None = None,
+        port: int | None = None,
+        delay: float | None = None,
+    ) -> None:
+        self.tokenizer_dir = tokenizer_dir
+        self.log_dir = log_dir
+        self.script = SCRIPT if script is None else script
+        self.model_path = model_path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.mode = mode
+        self.delay = delay  # seconds a "slow" /generate takes
+        self.server: ServerProcess | None = None
+
+    def argv(self) -> list[str]:
+        argv = [sys.executable, str(STUB), "--port", str(self.port), "--tokenizer", str(self.tokenizer_dir)]
+        argv += ["--script", json.dumps(self.script), "--mode", self.mode]
+        argv += ["--model-path", self.model_path] if self.model_path else []
+        return argv + (["--delay", str(self.delay)] if self.delay is not None else [])
+
+    def start(self) -> StubServer:
+        self.server = ServerProcess(
+            f"SGLang stand-in ({self.mode})", self.argv(), self.log_dir / f"sglang-{self.port}.log"
+        )
+        self.server.start(self.url + "/health", timeout=60)
+        return self
+
+    def restart(self, *, mode: str = "normal") -> StubServer:
+        self.kill()
+        self.mode = mode
+        return self.start()
+
+    def kill(self) -> None:
+        if self.server is not None:
+            self.server.kill()
+
+    def requests(self) -> list:
+        return httpx.get(self.url + "/_requests").json()

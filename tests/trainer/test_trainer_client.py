@@ -1,0 +1,163 @@
+"""The async client and the TRL reward adapter against the verifier app (in-process, through httpx)."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from support.fakes import ScriptedJudge
+from support.processes import free_port
+
+from trainer_client.client import VerifierClient, VerifierRequestError, VerifierUnavailable
+from trainer_client.rewards import best_of_rollout_rewards
+from trainer_client.trl_reward import GroupSplitError, SpecificityReward, check_grpo_config
+from verifier_service.config import Settings
+from verifier_service.grading import Category
+
+
+@pytest.fixture
+async def server(asgi_server, tmp_path):
+    judge = ScriptedJudge(
+        {("golden-winged warbler", "warbler"): Category.LESS_SPECIFIC, ("dog", "samoyed"): Category.MORE_SPECIFIC},
+        fail_pairs=frozenset({("dog", "broken")}),
+    )
+    async with asgi_server(Settings(data_dir=tmp_path / "data", max_items_per_request=5), {"j": judge}) as running:
+        running.judge = judge
+        yield running
+
+
+def client_of(server, **kwargs) -> VerifierClient:
+    """The real client, its requests carried to the in-process app instead of a socket."""
+    return VerifierClient(server.url, transport=server.transport, **kwargs)
+
+
+async def test_client_grades_and_splits_large_batches(server):
+    pairs = [("dog", "samoyed"), ("dog", "none"), ("dog", "dog"), ("dog", "broken")] * 3
+    async with client_of(server, max_batch=5) as client:
+        grades = await client.grade(pairs, return_probabilities=True)
+    assert len(grades) == 12  # three requests of at most 5 items, the service's limit
+    assert [g.category for g in grades[:3]] == ["more specific", "abstain", "specific"]
+    assert grades[3].status == "judge_error" and grades[3].category is None and not grades[3].ok
+    assert grades[0].probabilities["more specific"] == 0.9
+
+
+async def test_client_raises_clear_errors(server):
+    async with client_of(server) as client:
+        with pytest.raises(VerifierRequestError, match="413") as info:
+            await client.grade([("dog", "x")] * 6)  # the service's limit is 5
+        assert info.value.status_code == 413
+        with pytest.raises(VerifierRequestError, match="unknown judge"):
+            await client.grade([("dog", "x")], judge="nope")
+    async with VerifierClient(f"http://127.0.0.1:{free_port()}", retry_for=0.5) as client:
+        with pytest.raises(VerifierUnavailable, match="cannot reach the verifier"):
+            await client.grade([("dog", "x")])
+
+
+class FlakyHandler(BaseHTTPRequestHandler):
+    """Answers 503 (with Retry-After) to the first two requests, then a valid grade."""
+
+    calls = 0
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        type(self).calls += 1
+        self.rfile.read(int(self.headers["content-length"]))
+        if type(self).calls <= 2:
+            self.send_response(503)
+            self.send_header("retry-after", "0")
+            self.end_headers()
+            return
+        body = b'{"grades": [{"status": "ok", "category": "specific", "source": "rule", "correct": true}]}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+async def test_client_retries_transient_failures():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        async with VerifierClient(f"http://127.0.0.1:{httpd.server_port}", retry_for=30) as client:
+            grades = await client.grade([("dog", "dog")])
+        assert grades[0].category == "specific" and FlakyHandler.calls == 3
+    finally:
+        httpd.shutdown()
+
+
+def completion(answer: str | None) -> list[dict]:
+    text = "<think>looking</think>" + (f"<answer>{answer}</answer>" if answer is not None else "no answer")
+    return [{"role": "assistant", "content": text}]
+
+
+async def test_reward_adapter_gives_best_of_rollout_rewards(server):
+    metrics = {}
+    reward = SpecificityReward(client_of(server), num_generations=3)
+    prompts = [[{"role": "user", "content": "what bird?"}]] * 3 + [[{"role": "user", "content": "what dog?"}]] * 3
+    rewards = await reward(
+        prompts=prompts,
+        completions=[
+            completion(a) for a in ["warbler", "Golden-winged Warbler", None, "samoyed", "broken", "cat or dog"]
+        ],
+        completion_ids=[[1]] * 6,
+        ground_truth=["Golden-winged Warbler"] * 3 + ["dog"] * 3,
+        sample_id=[7, 7, 7, 8, 8, 8],
+        trainer_state=None,
+        log_metric=lambda name, value: metrics.__setitem__(name, value),
+    )
+    assert reward.last_categories == ["less specific", "specific", "unparseable", "more specific", "error", "wrong"]
+    assert rewards == [0.0, 1.0, -1.0, 1.0, None, 0.0]
+    assert rewards == best_of_rollout_rewards(reward.last_categories, [0, 0, 0, 1, 1, 1])
+    assert metrics["verifier/category/unparseable"] == pytest.approx(1 / 6)
+    assert metrics["verifier/source/rule"] == pytest.approx(2 / 5)
+    await reward.client.aclose()
+
+
+async def test_reward_adapter_refuses_split_groups(server):
+    reward = SpecificityReward(client_of(server), num_generations=4)
+    with pytest.raises(GroupSplitError, match="split a group"):
+        await reward(
+            prompts=["p"] * 6,
+            completions=[completion("dog")] * 6,
+            ground_truth=["dog"] * 6,
+            sample_id=[1, 1, 1, 1, 2, 2],
+        )
+    with pytest.raises(KeyError, match="sample_id"):
+        await reward(prompts=["p"] * 4, completions=[completion("dog")] * 4, ground_truth=["dog"] * 4)
+    await reward.client.aclose()
+    with pytest.raises(GroupSplitError, match="not a multiple of num_generations 10"):
+        check_grpo_config(
+            per_device_train_batch_size=4, steps_per_generation=None, gradient_accumulation_steps=2, num_generations=10
+        )
+    check_grpo_config(
+        per_device_train_batch_size=5, steps_per_generation=2, gradient_accumulation_steps=1, num_generations=10
+    )
+
+
+async def test_static_scheme_and_noise(server):
+    reward = SpecificityReward(client_of(server), num_generations=2, scheme="scala1", noise=(0.0, 3))
+    rewards = await reward(
+        prompts=["p", "p"],
+        completions=[completion("warbler"), completion("none")],
+        ground_truth=["Golden-winged Warbler"] * 2,
+        sample_id=[1, 1],
+    )
+    assert rewards == [0.75, 0.25]
+    await reward.client.aclose()
+
+
+async def test_reward_adapter_with_a_taxonomy_column(server):
+    reward = SpecificityReward(client_of(server), num_generations=2, taxonomy_column="domain")
+    rewards = await reward(
+        prompts=["p"] * 4,
+        completions=[completion("dog"), completion("samoyed"), completion("Boeing"), completion("bird")],
+        ground_truth=["samoyed", "samoyed", "737-800", "737-800"],
+        sample_id=[1, 1, 2, 2],
+        domain=["oxford-pets", "oxford-pets", "fgvc-aircraft", "fgvc-aircraft"],
+    )
+    assert reward.last_categories == ["generic", "specific", "less specific", "wrong"]
+    assert rewards == [0.0, 1.0, 1.0, 0.0]
+    await reward.client.aclose()

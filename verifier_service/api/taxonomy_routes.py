@@ -1,0 +1,83 @@
+"""Taxonomy endpoints: list, show, look up a term, upload (into the registry)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from verifier_service.api.auth import require_api_key
+from verifier_service.api.deps import ServicesDep
+from verifier_service.api.schemas import ProblemDetail
+from verifier_service.taxonomy import BrowsableTaxonomy, Taxonomy, TaxonomyConflict, TaxonomyError, parse_taxonomy_text
+
+router = APIRouter()
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
+
+
+@router.get("/taxonomies")
+async def taxonomies(services: ServicesDep) -> dict[str, object]:
+    """Loaded taxonomies with their versions (content hashes) and sizes."""
+    return {"taxonomies": [t.summary() for t in services.taxonomies.values()]}
+
+
+def _find(services: ServicesDep, name: str) -> BrowsableTaxonomy:
+    taxonomy = services.taxonomies.get(name)
+    if taxonomy is None:
+        raise HTTPException(404, f"no taxonomy named {name!r}; available: {sorted(services.taxonomies)}")
+    return taxonomy
+
+
+@router.get("/taxonomies/{name}", responses={404: {"model": ProblemDetail}})
+async def show_taxonomy(name: str, services: ServicesDep) -> dict[str, object]:
+    """One taxonomy: its summary and, for a file taxonomy, all its nodes."""
+    taxonomy = _find(services, name)
+    body: dict[str, object] = dict(taxonomy.summary())
+    if isinstance(taxonomy, Taxonomy):
+        body["nodes"] = taxonomy.to_dict()["nodes"]
+    return body
+
+
+@router.get("/taxonomies/{name}/lookup", responses={404: {"model": ProblemDetail}})
+async def lookup_term(name: str, term: str, services: ServicesDep) -> dict[str, object]:
+    """Which node a term names in the taxonomy, and its lineage (``found: false`` when unknown)."""
+    explained = await asyncio.to_thread(_find(services, name).explain, term)
+    return {"taxonomy": name, "term": term, "found": explained is not None, **(explained or {})}
+
+
+@router.put(
+    "/taxonomies/{name}",
+    dependencies=[Depends(require_api_key)],
+    status_code=201,
+    responses={
+        409: {"model": ProblemDetail},
+        413: {"model": ProblemDetail},
+        415: {"model": ProblemDetail},
+        422: {"model": ProblemDetail},
+    },
+)
+async def upload_taxonomy(name: str, request: Request, services: ServicesDep) -> dict[str, object]:
+    """Upload or replace a user taxonomy (JSON or YAML body, see the README). It is validated,
+    used by ``/grade`` requests naming it at once, and kept across restarts."""
+    if not _NAME.match(name):
+        raise HTTPException(422, "a taxonomy name is 1-64 letters, digits, dots, dashes or underscores")
+    if services.taxonomies.is_fixed(name):
+        raise HTTPException(409, f"{name!r} is a bundled or configured taxonomy; upload yours under another name")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in _YAML_TYPES | {"application/json"}:
+        raise HTTPException(415, "send the taxonomy as application/json or application/yaml")
+    body = await request.body()
+    limit = services.settings.max_taxonomy_bytes
+    if len(body) > limit:
+        raise HTTPException(413, f"taxonomy of {len(body)} bytes; the limit is {limit}")
+    fmt = "json" if media_type == "application/json" else "yaml"
+    try:
+        taxonomy = await asyncio.to_thread(parse_taxonomy_text, body.decode("utf-8"), fmt=fmt, name=name)
+        await asyncio.to_thread(services.taxonomies.add, taxonomy)
+    except TaxonomyConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    except (TaxonomyError, UnicodeDecodeError) as exc:
+        raise HTTPException(422, str(exc)) from None
+    return taxonomy.summary()

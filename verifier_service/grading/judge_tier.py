@@ -1,0 +1,249 @@
+"""The judge tier: grades the pairs that rules and taxonomies left, at most once each.
+
+For every pair it looks in the grade cache first; a pair another request of this process is
+already judging is awaited, not sent again (single-flight); with a ``Coordinator`` the same
+holds across replicas: the replica that claims a pair's lock judges it, the others wait for
+its grade in the shared cache and take over if the lock vanishes without one. What is left
+goes to the judge in batches, and every success is cached before its waiters are released.
+
+Pure orchestration over the ports: no HTTP, no database, no model code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge
+from verifier_service.grading.types import Grade, JudgeFailure, Judgement, JudgeRequest, Source, Status
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+
+
+def cache_key(request: JudgeRequest, judge_identity: str) -> str:
+    """Stable key of one judged pair: normalised pair, judge identity (model + prompt), context
+    and the taxonomy version it came from."""
+    payload = json.dumps(
+        [request.ground_truth, request.prediction, judge_identity, request.context, request.context_source],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NamedJudge:
+    """A judge and the name it is configured under (metrics and error messages use the name)."""
+
+    name: str
+    judge: Judge
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    key: str  # the cache key
+    request: JudgeRequest
+
+
+class JudgeTier:
+    def __init__(
+        self,
+        *,
+        cache: GradeCache | None,
+        observer: GradingObserver,
+        batch_size: int = 64,
+        coordinator: Coordinator | None = None,
+        lock_ttl_s: float = 180.0,
+        poll_s: float = 0.1,
+    ) -> None:
+        self._cache = cache
+        self._observer = observer
+        self._batch_size = batch_size
+        self._inflight: dict[str, asyncio.Future[Grade]] = {}
+        self._coordinator = coordinator
+        self._owner = uuid.uuid4().hex  # this replica, as a lock owner
+        self._lock_ttl_ms = int(lock_ttl_s * 1000)
+        self._poll_s = poll_s
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def grade(self, requests: Mapping[K, JudgeRequest], judge: NamedJudge) -> dict[K, Grade]:
+        """One grade per request key: from the cache, from a judging already under way, or from the judge."""
+        try:
+            identity = await judge.judge.identity()
+        except Exception as exc:  # an unreachable judge cannot even name its model
+            self._observer.judge_call(judge.name, 0.0, len(requests), failed=True)
+            failed = Grade.failed(Status.JUDGE_ERROR, f"judge {judge.name!r} unavailable: {type(exc).__name__}: {exc}")
+            return dict.fromkeys(requests, failed)
+        # Requests that differ only in what the judge never sees share one cache key.
+        key_of = {key: cache_key(request, identity) for key, request in requests.items()}
+        by_cache_key = {ck: requests[key] for key, ck in key_of.items()}
+
+        results: dict[str, Grade] = {
+            ck: Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities)
+            for ck, judgement in (await self._cache_get(list(by_cache_key))).items()
+        }
+        self._observer.cache_lookups(hits=len(results), misses=len(by_cache_key) - len(results))
+
+        waiting: dict[str, asyncio.Future[Grade]] = {}
+        to_judge: list[_Pending] = []
+        for ck, request in by_cache_key.items():
+            if ck in results:
+                continue
+            future = self._inflight.get(ck)
+            if future is None:
+                future = asyncio.get_running_loop().create_future()
+                self._inflight[ck] = future
+                to_judge.append(_Pending(ck, request))
+            waiting[ck] = future
+        if to_judge:
+            # The judging runs in its own task: a client that disconnects must not cancel
+            # work that other requests are waiting on.
+            self._spawn(self._claim_and_judge(to_judge, judge))
+        for ck, future in waiting.items():
+            results[ck] = await asyncio.shield(future)
+        return {key: results[ck] for key, ck in key_of.items()}
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- across replicas ------------------------------------------------------------------
+    async def _claim_and_judge(self, pending: list[_Pending], judge: NamedJudge) -> None:
+        """Judge the pairs this replica claims; wait for the others, judged by other replicas."""
+        if self._coordinator is None:
+            await self._judge_and_publish(pending, judge)
+            return
+        try:
+            claimed = await self._coordinator.claim([p.key for p in pending], self._owner, self._lock_ttl_ms)
+        except Exception as exc:  # coordination is an optimisation: never a reason not to grade
+            log.warning("could not claim pairs for single-flight: %s", exc)
+            claimed = {p.key for p in pending}
+        mine = [p for p in pending if p.key in claimed]
+        elsewhere = [p for p in pending if p.key not in claimed]
+        if elsewhere:
+            self._spawn(self._await_elsewhere(elsewhere, judge))
+        if mine:
+            try:
+                await self._judge_and_publish(mine, judge)
+            finally:
+                try:
+                    await self._coordinator.release([p.key for p in mine], self._owner)
+                except Exception as exc:
+                    log.warning("could not release single-flight locks (they expire): %s", exc)
+
+    async def _await_elsewhere(self, pending: list[_Pending], judge: NamedJudge) -> None:
+        """Poll the shared cache for pairs another replica is judging; take over a pair whose
+        lock disappeared without a grade (that replica died, or its judge failed)."""
+        assert self._coordinator is not None
+        deadline = time.monotonic() + self._lock_ttl_ms / 1000 * 2
+        remaining = {p.key: p for p in pending}
+        try:
+            while remaining:
+                await asyncio.sleep(self._poll_s)
+                for key, judgement in (await self._cache_get(list(remaining))).items():
+                    self._resolve(key, Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities))
+                    remaining.pop(key)
+                if not remaining:
+                    return
+                held = await self._coordinator.locked(list(remaining))
+                orphans = [p for key, p in remaining.items() if key not in held]
+                if orphans:
+                    for p in orphans:
+                        remaining.pop(p.key)
+                    self._spawn(self._claim_and_judge(orphans, judge))
+                if time.monotonic() > deadline:
+                    for key in list(remaining):
+                        self._resolve(key, Grade.failed(Status.JUDGE_ERROR, "timed out waiting for another replica"))
+                    return
+        except Exception as exc:
+            for key in remaining:
+                self._resolve(key, Grade.failed(Status.JUDGE_ERROR, f"waiting for another replica failed: {exc}"))
+
+    def _resolve(self, key: str, grade: Grade) -> None:
+        future = self._inflight.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(grade)
+
+    # ---- judging --------------------------------------------------------------------------
+    async def _judge_and_publish(self, pending: list[_Pending], judge: NamedJudge) -> None:
+        try:
+            chunks = [pending[i : i + self._batch_size] for i in range(0, len(pending), self._batch_size)]
+            await asyncio.gather(*(self._judge_chunk(chunk, judge) for chunk in chunks))
+        finally:
+            # Whatever happened, nobody may wait forever.
+            for item in pending:
+                self._resolve(item.key, Grade.failed(Status.JUDGE_ERROR, "judging was interrupted"))
+
+    async def _judge_chunk(self, chunk: list[_Pending], judge: NamedJudge) -> None:
+        started = time.perf_counter()
+        try:
+            outcomes = await judge.judge.judge([item.request for item in chunk])
+            if len(outcomes) != len(chunk):
+                raise RuntimeError(f"judge returned {len(outcomes)} outcomes for {len(chunk)} pairs")
+        except Exception as exc:  # any failure of the call becomes a per-item error
+            self._observer.judge_call(judge.name, time.perf_counter() - started, len(chunk), failed=True)
+            log.warning("judge %s failed on %d pairs: %s", judge.name, len(chunk), exc)
+            reason = f"judge {judge.name!r} failed: {type(exc).__name__}: {exc}"
+            outcomes = [JudgeFailure(reason)] * len(chunk)
+        else:
+            self._observer.judge_call(judge.name, time.perf_counter() - started, len(chunk), failed=False)
+
+        fresh: dict[str, Judgement] = {}
+        grades: dict[str, Grade] = {}
+        for item, outcome in zip(chunk, outcomes, strict=True):
+            if isinstance(outcome, Judgement):
+                fresh[item.key] = outcome
+                grades[item.key] = Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities)
+            else:
+                grades[item.key] = Grade.failed(Status.JUDGE_ERROR, outcome.reason)
+        # Write the cache before releasing the waiters: a request arriving in between then
+        # finds the grade in the cache instead of judging the pair a second time.
+        if fresh:
+            await self._cache_put(fresh)
+        for key, grade in grades.items():
+            self._resolve(key, grade)
+
+    # ---- the cache --------------------------------------------------------------------------
+    async def _cache_get(self, keys: list[str]) -> dict[str, Judgement]:
+        if self._cache is None or not keys:
+            return {}
+        try:
+            return await self._cache.get_many(keys)
+        except Exception as exc:  # a broken cache costs judge work, never grades
+            self._observer.cache_error("get")
+            log.warning("grade cache lookup failed, judging instead: %s", exc)
+            return {}
+
+    async def _cache_put(self, entries: dict[str, Judgement]) -> None:
+        if self._cache is None:
+            return
+        try:
+            await self._cache.put_many(entries)
+        except Exception as exc:
+            self._observer.cache_error("put")
+            log.warning("grade cache write failed for %d grades: %s", len(entries), exc)
+
+    async def check_cache(self) -> None:
+        if self._cache is not None:
+            await self._cache.check_ready()
+
+    @property
+    def has_cache(self) -> bool:
+        return self._cache is not None
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._cache is not None:
+            await self._cache.aclose()

@@ -1,0 +1,160 @@
+"""The service's parts, built once from the settings: the composition root.
+
+``build_services`` wires judges, the grade cache, taxonomies, the grader and the audit log
+into one typed ``Services`` container; the app's lifespan builds it, the HTTP layer reaches
+it through one dependency, and the CLI uses it to grade in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from verifier_service.api.limits import Admission
+from verifier_service.config import Settings
+from verifier_service.grading import Grader, GradingLimits, GradingResult
+from verifier_service.grading.ports import Coordinator, GradeCache, Judge
+from verifier_service.grading.types import GradeInput
+from verifier_service.metrics import ServiceMetrics
+from verifier_service.store.audit import AuditLog, AuditRecord, item_id_text
+from verifier_service.store.sqlite_cache import SQLiteGradeCache
+from verifier_service.taxonomy import TaxonomyRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CacheSetup:
+    """The grade cache, and the cross-replica coordinator when the cache is shared (Redis)."""
+
+    cache: GradeCache
+    coordinator: Coordinator | None = None
+
+
+def build_cache(settings: Settings, metrics: ServiceMetrics | None = None) -> CacheSetup | None:
+    if settings.cache == "none":
+        return None
+    embedded = SQLiteGradeCache(settings.data_dir / "grades.sqlite3")
+    if settings.cache == "sqlite":
+        return CacheSetup(embedded)
+    from verifier_service.store.failover_cache import FailoverCache
+    from verifier_service.store.redis_cache import RedisGradeCache
+
+    shared = FailoverCache(
+        RedisGradeCache(settings.redis_url, ttl_s=settings.redis_ttl_s),
+        embedded,
+        retry_s=settings.redis_retry_s,
+        on_switch=metrics.cache_backend_switched if metrics else None,
+    )
+    if metrics:
+        metrics.cache_backend_switched("redis")
+    return CacheSetup(shared, coordinator=shared)
+
+
+async def build_judges(settings: Settings) -> dict[str, Judge]:
+    """The judges of ``settings.judges`` (local models load here, off the event loop)."""
+    from verifier_service.judges.factory import build_judge
+
+    judges: dict[str, Judge] = {}
+    for name, judge_settings in settings.judges.items():
+        log.info("loading judge %s (%s)", name, judge_settings.kind)
+        judges[name] = await asyncio.to_thread(build_judge, name, judge_settings)
+    return judges
+
+
+@dataclass
+class Services:
+    settings: Settings
+    metrics: ServiceMetrics
+    taxonomies: TaxonomyRegistry
+    grader: Grader
+    audit_log: AuditLog | None
+    admission: Admission
+    api_keys: tuple[bytes, ...] = ()
+
+    async def audit(
+        self,
+        result: GradingResult,
+        items: Sequence[GradeInput],
+        *,
+        run: str | None,
+        taxonomy: str | None,
+        ids: Sequence[object] | None = None,
+    ) -> str:
+        """Record the answered items under a new request id, which is returned. A failed write is
+        logged and counted, never withheld from the client: the grades are the product."""
+        request_id = uuid.uuid4().hex
+        if self.audit_log is None:
+            return request_id
+        records = [
+            AuditRecord(
+                position=i,
+                item_id=item_id_text(item_id),
+                ground_truth=item.ground_truth,
+                prediction=item.prediction,
+                taxonomy=item.taxonomy or taxonomy,
+                status=grade.status.value,
+                category=grade.category.value if grade.category else None,
+                source=grade.source.value if grade.source else None,
+                error=grade.error,
+            )
+            for i, (item, grade, item_id) in enumerate(
+                zip(items, result.grades, ids or [None] * len(items), strict=True)
+            )
+        ]
+        try:
+            await self.audit_log.record(request_id, run, result.judge, records)
+        except Exception as exc:
+            log.warning("audit write failed for request %s: %s", request_id, exc)
+            self.metrics.audit_errors.inc()
+        return request_id
+
+    async def aclose(self) -> None:
+        await self.grader.aclose()
+        if self.audit_log is not None:
+            self.audit_log.close()
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    metrics: ServiceMetrics | None = None,
+    api_keys: tuple[bytes, ...] = (),
+    extra_judges: Mapping[str, Judge] | None = None,
+) -> Services:
+    """Everything the settings describe. ``extra_judges`` adds judge objects built by the caller
+    (an embedding application, a test)."""
+    metrics = metrics or ServiceMetrics()
+    judges = {**(extra_judges or {}), **await build_judges(settings)}
+    taxonomies = await asyncio.to_thread(
+        TaxonomyRegistry.load,
+        data_dir=settings.data_dir,
+        bundled=settings.bundled_taxonomies,
+        paths=settings.taxonomy_paths,
+        wordnet=settings.wordnet,
+        wordnet_path=settings.wordnet_path,
+    )
+    cache = build_cache(settings, metrics)
+    grader = Grader(
+        judges=judges,
+        default_judge=settings.default_judge,
+        taxonomies=taxonomies,
+        cache=cache.cache if cache else None,
+        coordinator=cache.coordinator if cache else None,
+        observer=metrics,
+        judge_batch_size=settings.judge_batch_size,
+        lock_ttl_s=settings.lock_ttl_s,
+        limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
+    )
+    return Services(
+        settings=settings,
+        metrics=metrics,
+        taxonomies=taxonomies,
+        grader=grader,
+        audit_log=AuditLog(settings.data_dir / "audit.sqlite3") if settings.audit else None,
+        admission=Admission(settings.max_items_in_flight),
+        api_keys=api_keys,
+    )

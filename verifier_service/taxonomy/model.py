@@ -1,0 +1,294 @@
+"""A label taxonomy: a tree of named concepts that settles grades without a model.
+
+A taxonomy is built from plain data (parsed YAML or JSON)::
+
+    name: my-birds
+    close_ranks: [genus, family]   # an ancestor of these ranks is "less specific"
+    close_distance: 1              # for ancestors without a rank: this many steps up is close
+    nodes:
+      - {name: bird}
+      - {name: Parulidae, parent: bird, rank: family, synonyms: [New World warbler]}
+      - {name: Vermivora, parent: Parulidae, rank: genus}
+      - {name: Golden-winged Warbler, parent: Vermivora, rank: species,
+         synonyms: [Vermivora chrysoptera]}
+
+It never guesses: a term it does not know makes ``categorise`` return ``None``, and the
+pair goes on to the judge. Matching tolerates case, punctuation, dashes, diacritics,
+leading filler ("a photo of a") and a plural ending, never spelling differences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from verifier_service.grading.categories import Category
+from verifier_service.grading.normalise import label_key, normalise
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy data is invalid; the message lists every problem found."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    parent: str | None
+    rank: str | None
+    synonyms: tuple[str, ...]
+    # Nodes easily taken for this one by name ("geranium" for a pelargonium): a pair whose
+    # lineages meet through an overlap is never settled "wrong" by the tree; the judge decides.
+    overlaps: tuple[str, ...] = ()
+
+
+def term_key(term: str) -> str:
+    return label_key(normalise(term))
+
+
+def _singular_forms(key: str) -> Iterable[str]:
+    """Plural readings of the last word, most specific first ("puppies" -> "puppy")."""
+    if key.endswith("ies") and len(key) > 4:
+        yield key[:-3] + "y"
+    if key.endswith("es") and len(key) > 3:
+        yield key[:-2]
+    if key.endswith("s") and not key.endswith("ss") and len(key) > 2:
+        yield key[:-1]
+
+
+@dataclass
+class Taxonomy:
+    name: str
+    nodes: dict[str, Node]  # by name
+    close_ranks: frozenset[str] = frozenset()
+    close_distance: int = 1
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    version: str = ""
+    _by_key: dict[str, str] = field(default_factory=dict, repr=False)
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Any, *, name: str | None = None) -> Taxonomy:
+        if not isinstance(data, dict):
+            raise TaxonomyError("a taxonomy must be a mapping with a 'nodes' list")
+        raw_nodes = data.get("nodes")
+        if not isinstance(raw_nodes, list) or not raw_nodes:
+            raise TaxonomyError("a taxonomy needs a non-empty 'nodes' list")
+        taxonomy_name = name or data.get("name")
+        if not isinstance(taxonomy_name, str) or not taxonomy_name.strip():
+            raise TaxonomyError("a taxonomy needs a 'name'")
+
+        problems: list[str] = []
+        nodes: dict[str, Node] = {}
+        by_key: dict[str, str] = {}
+        for index, raw in enumerate(raw_nodes):
+            node = _parse_node(raw, index, problems)
+            if node is None:
+                continue
+            if node.name in nodes:
+                problems.append(f"node {node.name!r} is defined twice")
+                continue
+            nodes[node.name] = node
+            for term in (node.name, *node.synonyms):
+                key = term_key(term)
+                if not key:
+                    problems.append(f"node {node.name!r}: {term!r} has no letters or digits")
+                    continue
+                owner = by_key.setdefault(key, node.name)
+                if owner != node.name:
+                    problems.append(f"{term!r} (node {node.name!r}) is already a name of node {owner!r}")
+
+        parents_by_key = {term_key(n): n for n in nodes}
+        resolved: dict[str, Node] = {}
+        for node in nodes.values():
+            parent = node.parent
+            if parent is not None:
+                parent = parents_by_key.get(term_key(parent))
+                if parent is None:
+                    problems.append(f"node {node.name!r} has unknown parent {node.parent!r}")
+            overlaps = []
+            for other in node.overlaps:
+                target = parents_by_key.get(term_key(other))
+                if target is None:
+                    problems.append(f"node {node.name!r} overlaps unknown node {other!r}")
+                else:
+                    overlaps.append(target)
+            resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms, tuple(overlaps))
+        problems.extend(_find_cycles(resolved))
+
+        close_ranks = data.get("close_ranks", [])
+        close_distance = data.get("close_distance", 1)
+        if not isinstance(close_ranks, list) or not all(isinstance(r, str) for r in close_ranks):
+            problems.append("'close_ranks' must be a list of rank names")
+            close_ranks = []
+        if not isinstance(close_distance, int) or isinstance(close_distance, bool) or close_distance < 0:
+            problems.append("'close_distance' must be a non-negative integer")
+            close_distance = 1
+        if problems:
+            raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(problems))
+
+        sources = data.get("sources", [])
+        taxonomy = cls(
+            name=taxonomy_name.strip(),
+            nodes=resolved,
+            close_ranks=frozenset(r.strip().lower() for r in close_ranks),
+            close_distance=close_distance,
+            description=str(data.get("description", "")),
+            sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (str(sources),),
+            _by_key=by_key,
+        )
+        # The version hashes the validated content, not the input's spelling: the same taxonomy
+        # saved and loaded again (or reformatted) keeps its version, and so its cache keys.
+        taxonomy.version = _content_hash(taxonomy.to_dict())
+        return taxonomy
+
+    # ---- queries ------------------------------------------------------------------
+    def lookup(self, term: str) -> Node | None:
+        """The node a term names, or ``None`` when the taxonomy does not know it."""
+        key = term_key(term)
+        name = self._by_key.get(key)
+        if name is None:
+            name = next((self._by_key[k] for k in _singular_forms(key) if k in self._by_key), None)
+        return None if name is None else self.nodes[name]
+
+    def lineage(self, node: Node) -> list[Node]:
+        """The node, its parent, its grandparent ... up to the root."""
+        chain = [node]
+        while chain[-1].parent is not None:
+            chain.append(self.nodes[chain[-1].parent])
+        return chain
+
+    def describe_lineage(self, term: str) -> str | None:
+        """'golden-winged warbler (species) < vermivora (genus) < ...', for a judge's context."""
+        node = self.lookup(term)
+        if node is None:
+            return None
+        return " < ".join(
+            f"{normalise(n.name)} ({n.rank})" if n.rank else normalise(n.name) for n in self.lineage(node)
+        )
+
+    def explain(self, term: str) -> dict[str, Any] | None:
+        node = self.lookup(term)
+        if node is None:
+            return None
+        return {
+            "node": node.name,
+            "rank": node.rank,
+            "synonyms": list(node.synonyms),
+            "lineage": [{"name": n.name, "rank": n.rank} for n in self.lineage(node)],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "sources": list(self.sources),
+            "nodes": len(self.nodes),
+            "close_ranks": sorted(self.close_ranks),
+            "close_distance": self.close_distance,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The taxonomy as data again (what ``from_dict`` reads)."""
+        return {
+            **{k: v for k, v in self.summary().items() if k not in ("version", "nodes")},
+            "nodes": [
+                {
+                    k: v
+                    for k, v in (
+                        ("name", n.name),
+                        ("parent", n.parent),
+                        ("rank", n.rank),
+                        ("synonyms", list(n.synonyms)),
+                    )
+                    if v
+                }
+                for n in self.nodes.values()
+            ],
+        }
+
+    def categorise(self, ground_truth: str, prediction: str) -> Category | None:
+        """The category the tree settles for a pair, or ``None`` when either term is unknown."""
+        truth = self.lookup(ground_truth)
+        guess = self.lookup(prediction)
+        if truth is None or guess is None:
+            return None
+        if truth is guess:
+            return Category.SPECIFIC
+        truth_line = self.lineage(truth)
+        if guess in truth_line:
+            return Category.LESS_SPECIFIC if self._is_close(guess, truth_line.index(guess)) else Category.GENERIC
+        if truth in self.lineage(guess):
+            return Category.MORE_SPECIFIC
+        if self._overlap(truth_line, self.lineage(guess)):
+            return None
+        return Category.WRONG
+
+    @staticmethod
+    def _overlap(truth_line: list[Node], guess_line: list[Node]) -> bool:
+        """True when a node on one lineage is marked as overlapping a node on the other."""
+        truth_names = {n.name for n in truth_line}
+        guess_names = {n.name for n in guess_line}
+        return any(set(n.overlaps) & guess_names for n in truth_line) or any(
+            set(n.overlaps) & truth_names for n in guess_line
+        )
+
+    def _is_close(self, ancestor: Node, distance: int) -> bool:
+        if ancestor.rank and self.close_ranks:
+            return ancestor.rank.lower() in self.close_ranks
+        return distance <= self.close_distance
+
+
+def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
+    if not isinstance(raw, dict):
+        problems.append(f"node #{index} must be a mapping with a 'name'")
+        return None
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"node #{index} needs a non-empty string 'name'")
+        return None
+    parent = raw.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        problems.append(f"node {name!r}: 'parent' must be a string")
+        parent = None
+    rank = raw.get("rank")
+    if rank is not None and not isinstance(rank, str):
+        problems.append(f"node {name!r}: 'rank' must be a string")
+        rank = None
+    lists = {}
+    for field_name in ("synonyms", "overlaps"):
+        values = raw.get(field_name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(f"node {name!r}: {field_name!r} must be a list of strings")
+            values = []
+        lists[field_name] = tuple(values)
+    unknown = set(raw) - {"name", "parent", "rank", "synonyms", "overlaps"}
+    if unknown:
+        problems.append(f"node {name!r} has unknown fields {sorted(unknown)}")
+    return Node(name.strip(), parent, rank, lists["synonyms"], lists["overlaps"])
+
+
+def _find_cycles(nodes: dict[str, Node]) -> list[str]:
+    problems = []
+    settled: set[str] = set()
+    for start in nodes:
+        path: list[str] = []
+        current: str | None = start
+        while current is not None and current not in settled:
+            if current in path:
+                cycle = path[path.index(current) :] + [current]
+                problems.append("cycle: " + " -> ".join(cycle))
+                break
+            path.append(current)
+            current = nodes[current].parent
+        settled.update(path)
+    return problems
+
+
+def _content_hash(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
