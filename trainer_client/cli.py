@@ -83,9 +83,13 @@ def _read_predictions(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-async def _grade_rows(rows: list[dict[str, Any]], client: VerifierClient, taxonomy, judge, chunk: int) -> list[str]:
+async def _grade_rows(
+    rows: list[dict[str, Any]], client: VerifierClient, taxonomy, judge, chunk: int, lenient: bool = False
+) -> list[str]:
     answers = [
-        extract_answer(r["completion"]) if isinstance(r.get("completion"), str) else r["prediction"].strip() or None
+        extract_answer(r["completion"], lenient=lenient)
+        if isinstance(r.get("completion"), str)
+        else r["prediction"].strip() or None
         for r in rows
     ]
     categories = [UNPARSEABLE] * len(rows)
@@ -131,6 +135,9 @@ def evaluate(
     chunk: Annotated[int, typer.Option(min=1, help="Predictions per request")] = 2048,
     retry_for: Annotated[float, typer.Option(help="Seconds to keep retrying an unreachable verifier")] = 300.0,
     api_key: Annotated[str | None, typer.Option(envvar="VERIFIER_API_KEY", help="API key of the verifier")] = None,
+    lenient_extraction: Annotated[
+        bool, typer.Option(help="Read <answer> tags loosely (any case, spaces); the method reads them exactly")
+    ] = False,
 ) -> None:
     """Grade predictions and report category shares, the weighted score and best-of-N.
 
@@ -142,7 +149,12 @@ def evaluate(
     try:
         categories = asyncio.run(
             _grade_rows(
-                rows, VerifierClient(verifier_url, retry_for=retry_for, api_key=api_key), taxonomy, judge, chunk
+                rows,
+                VerifierClient(verifier_url, retry_for=retry_for, api_key=api_key),
+                taxonomy,
+                judge,
+                chunk,
+                lenient_extraction,
             )
         )
     except VerifierError as exc:

@@ -1,33 +1,46 @@
-"""Getting the answer out of a completion: the text of its first ``<answer>…</answer>`` tag."""
+"""Getting the answer out of a completion: the text of its first ``<answer>…</answer>``.
+
+The method's rule (shared/METHOD.md, "Extraction"), the default: the first ``<answer>…</answer>``
+with exactly these lower-case tags, the shortest match, which may span lines, stripped of
+surrounding whitespace. No match, or nothing left after stripping, is unparseable (-1).
+
+``lenient=True`` is an explicit, different reading for models that write tags loosely: tags in
+any case and with spaces inside (``<Answer >``), and a tag opened again inside the first one
+dropped. It changes which completions are unparseable, so it changes rewards: not the method's.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-_OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
-_CLOSE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
-# What survives normalisation (word characters and dashes): an answer without any is empty.
-_NAMES_ANYTHING = re.compile(r"[\w-]")
+_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
+
+_LENIENT_OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
+_LENIENT_CLOSE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
 
 
-def extract_answer(completion: str) -> str | None:
-    """The answer inside the first ``<answer>…</answer>``, or ``None`` when there is none.
+def extract_answer(completion: str, *, lenient: bool = False) -> str | None:
+    """The answer inside the first ``<answer>…</answer>``, stripped; ``None`` when unparseable.
 
-    ``None`` (unparseable) when no tag opens, the first tag never closes, or its content is
-    empty after the method's normalisation. A tag opened again inside the first one (nested
-    tags) is dropped, so ``<answer><answer>robin</answer></answer>`` reads "robin". The text
-    is returned as written, not normalised: the verifier normalises, and some shapes it
-    checks (a slash between two options) do not survive normalisation.
+    The text is returned as written, not normalised: the verifier normalises.
     """
-    opened = _OPEN.search(completion)
+    if lenient:
+        return _extract_leniently(completion)
+    match = _ANSWER.search(completion)
+    if match is None:
+        return None
+    return match.group(1).strip() or None
+
+
+def _extract_leniently(completion: str) -> str | None:
+    opened = _LENIENT_OPEN.search(completion)
     if opened is None:
         return None
-    closed = _CLOSE.search(completion, opened.end())
+    closed = _LENIENT_CLOSE.search(completion, opened.end())
     if closed is None:
         return None
-    answer = _OPEN.sub(" ", completion[opened.end() : closed.start()]).strip()
-    return answer if _NAMES_ANYTHING.search(answer) else None
+    return _LENIENT_OPEN.sub(" ", completion[opened.end() : closed.start()]).strip() or None
 
 
 def completion_text(completion: Any) -> str:

@@ -3,7 +3,8 @@
 - ``TRAINING_RANK``: the best-of-rollout reward's ranks, best first; a more specific answer is
   as good as the exact one.
 - ``EVALUATION_ORDER``: best-of-N in evaluation, where "more specific" ranks above "specific".
-- ``NOISE_LADDER``: the noise ablation's ladder, one step at a time.
+- ``NOISE_LADDER``: the noise ablation's five-step ladder, one step at a time; "more specific"
+  stands on the "specific" step.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ TRAINING_RANK: Mapping[str, int] = {
     WRONG: 5,
 }
 
+TOP_RANK = min(TRAINING_RANK.values())
+
 EVALUATION_ORDER = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG, UNPARSEABLE)
 
-NOISE_LADDER = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG)
+NOISE_LADDER = (SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG)

@@ -24,7 +24,7 @@ from trainer_client.protocol import (
     UNPARSEABLE,
     WRONG,
 )
-from trainer_client.ranks import NOISE_LADDER, TRAINING_RANK
+from trainer_client.ranks import NOISE_LADDER, TOP_RANK, TRAINING_RANK
 
 GRADED = (MORE_SPECIFIC, SPECIFIC, LESS_SPECIFIC, GENERIC, ABSTAIN, WRONG)
 UNPARSEABLE_REWARD = -1.0
@@ -43,10 +43,16 @@ def best_of_rollout_rewards(
 ) -> list[float | None]:
     """The method's dynamic reward, anchored to the best category reached within each group.
 
-    - ``unparseable`` -> -1; ``error`` -> ``None`` (and it does not take part in its group);
+    - ``unparseable`` -> -1; ``error`` -> ``None``;
     - if the best rank among the group's graded rollouts is ``wrong``, every graded rollout gets 0;
     - otherwise the rollouts at the best rank get 1 (``mode="all"``), or only the first of them
       (``mode="single"``), and the others 0.
+
+    A partly graded group (an ``error`` among its rollouts) is exact only when its best graded
+    rank is already the top rank: the ungraded sibling cannot have done better (and, with
+    ``mode="single"``, no ungraded rollout comes before the first top one, which it would have
+    displaced). Otherwise nobody's reward is known: every rollout of the group gets ``None``, and
+    TRL leaves the group out (see ``unknown_groups``).
     """
     if len(categories) != len(group_ids):
         raise ValueError(f"{len(categories)} categories but {len(group_ids)} group ids")
@@ -54,14 +60,11 @@ def best_of_rollout_rewards(
         raise ValueError(f"mode must be 'all' or 'single', not {mode!r}")
     _check(categories)
 
-    members: dict[Hashable, list[int]] = {}
-    for index, group in enumerate(group_ids):
-        members.setdefault(group, []).append(index)
-
     rewards: list[float | None] = [None] * len(categories)
-    for indexes in members.values():
-        graded = [i for i in indexes if categories[i] in TRAINING_RANK]
-        best = min((TRAINING_RANK[categories[i]] for i in graded), default=None)
+    for indexes in _members(group_ids).values():
+        best = _best_rank(categories, indexes)
+        if _unknown(categories, indexes, best, mode):
+            continue  # every reward of the group stays None
         rewarded_one = False
         for i in indexes:
             category = categories[i]
@@ -77,6 +80,34 @@ def best_of_rollout_rewards(
                 rewards[i] = 1.0
                 rewarded_one = True
     return rewards
+
+
+def unknown_groups(categories: Sequence[str], group_ids: Sequence[Hashable], mode: Mode = "all") -> int:
+    """How many groups ``best_of_rollout_rewards`` leaves unknown (all ``None``) for want of a grade."""
+    return sum(
+        _unknown(categories, indexes, _best_rank(categories, indexes), mode) for indexes in _members(group_ids).values()
+    )
+
+
+def _members(group_ids: Sequence[Hashable]) -> dict[Hashable, list[int]]:
+    members: dict[Hashable, list[int]] = {}
+    for index, group in enumerate(group_ids):
+        members.setdefault(group, []).append(index)
+    return members
+
+
+def _best_rank(categories: Sequence[str], indexes: Sequence[int]) -> int | None:
+    return min((TRAINING_RANK[categories[i]] for i in indexes if categories[i] in TRAINING_RANK), default=None)
+
+
+def _unknown(categories: Sequence[str], indexes: Sequence[int], best: int | None, mode: Mode) -> bool:
+    errors = [i for i in indexes if categories[i] == ERROR]
+    if not errors:
+        return False
+    if best != TOP_RANK:
+        return True
+    first_top = next(i for i in indexes if TRAINING_RANK.get(categories[i]) == TOP_RANK)
+    return mode == "single" and errors[0] < first_top
 
 
 # ---- static baselines compared in the paper ----------------------------------------------
@@ -103,23 +134,29 @@ def static_rewards(categories: Sequence[str], scheme: str) -> list[float | None]
 # ---- noise injection (ablation) ---------------------------------------------------------
 
 
-def inject_noise(categories: Sequence[str], fraction: float, seed: int) -> list[str]:
-    """Move ``round(fraction * graded)`` graded categories one step up or down, reproducibly.
-
-    Which rollouts move and in which direction depend only on ``seed`` and the input; at
-    either end of ``NOISE_LADDER`` the only possible step is taken. ``unparseable`` and
-    ``error`` never move.
+def inject_noise(categories: Sequence[str], probability: float, seed: int) -> list[str]:
+    """The method's noise ablation: each graded item independently, with ``probability``, moves
+    one step on ``NOISE_LADDER`` (specific - less specific - generic - abstain - wrong, "more
+    specific" counting as "specific"), up or down with equal chance, or the only possible way at
+    either end. ``unparseable`` and ``error`` never move. The draws depend only on ``seed`` and
+    the input, in order: one uniform draw per graded item, then one for the direction where
+    both ways are open.
     """
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be within [0, 1], not {fraction}")
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability must be within [0, 1], not {probability}")
     _check(categories)
     rng = random.Random(seed)
-    graded = [i for i, c in enumerate(categories) if c in TRAINING_RANK]
     noisy = list(categories)
-    for i in sorted(rng.sample(graded, round(fraction * len(graded)))):
-        position = NOISE_LADDER.index(categories[i])
-        step = rng.choice((-1, 1))
-        if not 0 <= position + step < len(NOISE_LADDER):
-            step = -step
+    last = len(NOISE_LADDER) - 1
+    for i, category in enumerate(categories):
+        if category not in TRAINING_RANK or rng.random() >= probability:
+            continue
+        position = NOISE_LADDER.index(SPECIFIC if category == MORE_SPECIFIC else category)
+        if position == 0:
+            step = 1
+        elif position == last:
+            step = -1
+        else:
+            step = rng.choice((-1, 1))
         noisy[i] = NOISE_LADDER[position + step]
     return noisy

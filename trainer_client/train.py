@@ -269,7 +269,7 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
         tokenizer = None  # TRL loads the model's own processor
         model = config.model
         dataset = load_prepared_dataset(config.dataset)
-    return GRPOTrainer(
+    trainer = GRPOTrainer(
         model=model,
         reward_funcs=[reward],
         args=args,
@@ -277,6 +277,8 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
         processing_class=tokenizer,
         peft_config=peft_config,
     )
+    reward.bind_trainer(trainer)  # tells training from evaluation (num_generations_eval)
+    return trainer
 
 
 def load_prepared_dataset(path: Path):

@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(default=None, description="a file of API keys, one per line")
     metrics_require_key: bool = Field(default=False, description="protect /metrics with the API keys too")
 
+    compat_unknown_model: Literal["reject", "default_judge"] = Field(
+        default="reject",
+        description="/api/v1/classify/*: a `model` that names no configured judge (by name or by model) answers "
+        "422 (reject), or is graded by the default judge with a warning (default_judge)",
+    )
+    compat_retry_after_s: int = Field(
+        default=5, ge=0, description="/api/v1/classify/*: Retry-After of the 503 answered when items stay ungraded"
+    )
+
     audit: bool = Field(default=True, description="record every answered item in data_dir/audit.sqlite3")
 
     log_level: str = "INFO"

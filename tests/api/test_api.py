@@ -95,7 +95,7 @@ def test_judge_failure_is_a_per_item_status(server):
         ({"items": [{"ground_truth": "dog"}]}, 422, "prediction"),
         ({"items": [{"ground_truth": "dog", "prediction": "x", "colour": 1}]}, 422, "colour"),
         ({"items": "dog"}, 422, "valid list"),
-        ({"items": [{"ground_truth": "dog", "prediction": "x" * 101}]}, 422, "prediction has 101 characters"),
+        ({"items": [{"ground_truth": "d" * 101, "prediction": "x"}]}, 422, "ground_truth has 101 characters"),
         ({"items": [{"ground_truth": "?!", "prediction": "x"}]}, 422, "no letters or digits"),
         ({"items": [{"ground_truth": "dog", "prediction": "x"}] * 51}, 413, "limit is 50"),
         ({"items": [{"ground_truth": "dog", "prediction": "x"}], "judge": "gpt"}, 422, "unknown judge 'gpt'"),
@@ -116,21 +116,45 @@ def test_malformed_json_is_422(server):
     assert response.status_code == 422 and "json" in response.text.lower()
 
 
+COMPAT = {
+    "ground_truths": ["American Robin", "American Robin", "dog", "dog"],
+    "predictions": ["none", "robin or cardinal", "samoyed", "American Robin"],
+    "run_name": "run-1",
+    "extra_info": {"step": 3},
+}
+
+
 def test_compat_standard_and_binary(server):
-    body = {
-        "ground_truths": ["American Robin", "American Robin", "dog", "dog"],
-        "predictions": ["none", "robin or cardinal", "samoyed", "American Robin"],
-        "model": "Qwen/Qwen3-30B-A3B-Instruct-2507-FP8",
-        "run_name": "run-1",
-        "extra_info": {"step": 3},
-    }
     with server.client() as http:
-        standard = http.post("/api/v1/classify/standard", json=body)
-        binary = http.post("/api/v1/classify/binary", json=body)
+        standard = http.post("/api/v1/classify/standard", json={**COMPAT, "model": "scripted"})
+        binary = http.post("/api/v1/classify/binary", json=COMPAT)  # no model: the default judge
     assert standard.status_code == 200 and binary.status_code == 200
     assert standard.json()["classifications"] == ["abstain", "wrong", "more specific", "wrong"]
     assert binary.json()["classifications"] == ["wrong", "wrong", "correct", "wrong"]
-    assert "not a configured judge" in standard.json()["warnings"][0]
+    assert standard.json()["judge"] == "scripted" and standard.json()["warnings"] == []
+
+
+def test_compat_unknown_model_is_refused_unless_configured_to_fall_back(server, app_server, tmp_path):
+    body = {**COMPAT, "model": "Qwen/Qwen3-30B-A3B-Instruct-2507-FP8"}
+    with server.client() as http:
+        refused = http.post("/api/v1/classify/standard", json=body)
+    assert refused.status_code == 422 and "configured judges: ['scripted']" in refused.json()["detail"]
+    settings = Settings(data_dir=tmp_path / "fallback", compat_unknown_model="default_judge")
+    judge = ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC})
+    with app_server(settings, {"scripted": judge}) as fallback, fallback.client() as http:
+        answered = http.post("/api/v1/classify/standard", json=body)
+    assert answered.status_code == 200 and "not a configured judge" in answered.json()["warnings"][0]
+
+
+def test_compat_model_may_name_the_model_a_judge_serves(app_server, tmp_path):
+    # a judge configured by settings, whose model is what the method's training scripts send
+    model = "Qwen/Qwen3-30B-A3B-Instruct-2507-FP8"
+    settings = Settings(
+        data_dir=tmp_path, judges={"qwen": {"kind": "openai", "url": "http://127.0.0.1:9/v1", "model": model}}
+    )
+    with app_server(settings) as running, running.client() as http:
+        answered = http.post("/api/v1/classify/standard", json={**COMPAT, "predictions": ["none"] * 4, "model": model})
+    assert answered.status_code == 200 and answered.json()["judge"] == "qwen"
 
 
 def test_compat_errors(server):
@@ -138,11 +162,29 @@ def test_compat_errors(server):
         mismatched = http.post("/api/v1/classify/standard", json={"ground_truths": ["a", "b"], "predictions": ["a"]})
         unknown_mode = http.post("/api/v1/classify/fancy", json={"ground_truths": ["a"], "predictions": ["a"]})
         server.judge.fail_calls = True
-        failed = http.post("/api/v1/classify/standard", json={"ground_truths": ["dog"], "predictions": ["wolf"]})
+        failed = http.post(
+            "/api/v1/classify/standard", json={"ground_truths": ["dog", "dog"], "predictions": ["none", "wolf"]}
+        )
+        graded = http.post("/grade", json={"items": [{"ground_truth": "dog", "prediction": "wolf"}]})
     assert mismatched.status_code == 422 and "ground_truths has 2 entries but predictions has 1" in mismatched.text
     assert unknown_mode.status_code == 422
-    assert failed.json()["classifications"] == ["error"]
-    assert failed.json()["errors"][0]["status"] == "judge_error"
+    # the method's reward code retries a 5xx; an "error" entry would have scored the batch 0
+    assert failed.status_code == 503 and failed.headers["retry-after"] == "5"
+    assert "1 of 2 items could not be graded (item 1: judge_error" in failed.json()["detail"]
+    assert graded.status_code == 200 and graded.json()["grades"][0]["status"] == "judge_error"  # /grade: per item
+
+
+def test_an_over_long_prediction_is_wrong_not_a_failed_batch(server):
+    rambling = "a very long description of a bird " * 10  # over max_label_chars (100)
+    items = [{"ground_truth": "dog", "prediction": rambling}, {"ground_truth": "dog", "prediction": "dog"}]
+    with server.client() as http:
+        graded = http.post("/grade", json={"items": items}).json()["grades"]
+        compat = http.post(
+            "/api/v1/classify/standard", json={"ground_truths": ["dog"] * 2, "predictions": [rambling, "dog"]}
+        )
+    assert [(g["category"], g["source"]) for g in graded] == [("wrong", "rule"), ("specific", "rule")]
+    assert graded[0]["reason"] == "too long: over 100 characters" and graded[1]["reason"] == "same name"
+    assert compat.status_code == 200 and compat.json()["classifications"] == ["wrong", "specific"]
 
 
 def test_health_ready_metrics(server):

@@ -15,7 +15,9 @@ from verifier_service.config import Settings
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings_ = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), max_items_per_request=64)
+    settings_ = Settings(
+        data_dir=tmp_path_factory.mktemp("fuzz"), max_items_per_request=64, compat_unknown_model="default_judge"
+    )
     with LiveServer(settings_, {"j": ScriptedJudge()}) as running:
         yield running
 

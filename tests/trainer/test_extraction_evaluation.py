@@ -9,21 +9,43 @@ from trainer_client.extraction import completion_text, extract_answer
     [
         ("<think>hmm</think><answer>Golden-winged Warbler</answer>", "Golden-winged Warbler"),
         ("<answer> robin </answer><answer>cardinal</answer>", "robin"),  # first tag wins
-        ("<ANSWER>Robin</Answer>", "Robin"),
-        ("< answer >robin</ answer >", "robin"),
-        ("<answer><answer>robin</answer></answer>", "robin"),  # nested
+        ("<answer>\n  Golden-winged\n  Warbler\n</answer>", "Golden-winged\n  Warbler"),  # may span lines
+        ("<answer>robin</answer> and </answer>", "robin"),  # the shortest match
         ("<answer>None</answer>", "None"),  # abstaining is an answer, graded by the service
-        ("<answer>robin/cardinal</answer>", "robin/cardinal"),  # raw: the slash matters to the rules
+        ("<answer>robin/cardinal</answer>", "robin/cardinal"),  # raw: the verifier normalises
+        ("<answer>?</answer>", "?"),  # not empty after stripping: judged (the verifier grades it wrong)
+        ("<answer>_</answer>", "_"),
+        ("<answer><answer>robin</answer></answer>", "<answer>robin"),  # the shortest match, as written
+        # the method's tags are exact: anything else is unparseable
+        ("<ANSWER>Robin</ANSWER>", None),
+        ("<Answer>Robin</Answer>", None),
+        ("<answer >robin</answer>", None),
+        ("< answer >robin</ answer >", None),
         ("no tags at all", None),
         ("<answer>robin", None),  # never closed
         ("</answer>robin<answer>", None),
         ("<answer>   </answer>", None),
-        ("<answer>?!</answer>", None),  # empty after normalisation
+        ("<answer>\n\t</answer>", None),
         ("", None),
     ],
 )
-def test_extract_answer(completion, answer):
+def test_extract_answer_is_the_methods(completion, answer):
     assert extract_answer(completion) == answer
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        ("<ANSWER>Robin</Answer>", "Robin"),
+        ("< answer >robin</ answer >", "robin"),
+        ("<answer><answer>robin</answer></answer>", "robin"),  # a tag opened again is dropped
+        ("<answer>?</answer>", "?"),
+        ("<answer>  </answer>", None),
+        ("no tags", None),
+    ],
+)
+def test_lenient_extraction_is_an_explicit_option(completion, answer):
+    assert extract_answer(completion, lenient=True) == answer
 
 
 def test_completion_text_formats():

@@ -13,8 +13,13 @@ TEXT = st.text(max_size=80)
 def test_best_of_rollout_invariants(categories, group_size):
     groups = [i // group_size for i in range(len(categories))]
     rewards = best_of_rollout_rewards(categories, groups)
-    for category, reward in zip(categories, rewards, strict=True):
-        if category == "error":
+    for index, (category, reward) in enumerate(zip(categories, rewards, strict=True)):
+        group = [c for c, g in zip(categories, groups, strict=True) if g == groups[index]]
+        graded = [c for c in group if c not in ("error", "unparseable")]
+        top = any(c in ("specific", "more specific") for c in graded)
+        if "error" in group and not top:
+            assert reward is None  # a partly graded group without a top answer: unknown
+        elif category == "error":
             assert reward is None
         elif category == "unparseable":
             assert reward == -1.0

@@ -18,7 +18,7 @@ from verifier_service.grading import Category
 async def server(asgi_server, tmp_path):
     judge = ScriptedJudge(
         {("golden-winged warbler", "warbler"): Category.LESS_SPECIFIC, ("dog", "samoyed"): Category.MORE_SPECIFIC},
-        fail_pairs=frozenset({("dog", "broken")}),
+        fail_pairs=frozenset({("dog", "broken"), ("golden-winged warbler", "broken")}),
     )
     async with asgi_server(Settings(data_dir=tmp_path / "data", max_items_per_request=5), {"j": judge}) as running:
         running.judge = judge
@@ -161,3 +161,122 @@ async def test_reward_adapter_with_a_taxonomy_column(server):
     assert reward.last_categories == ["generic", "specific", "less specific", "wrong"]
     assert rewards == [0.0, 1.0, 1.0, 0.0]
     await reward.client.aclose()
+
+
+async def test_unreachable_service_raises_by_default_or_skips_when_asked():
+    down = f"http://127.0.0.1:{free_port()}"
+    batch = {
+        "prompts": ["p"] * 3,
+        "completions": [completion("dog"), completion(None), completion("cat")],
+        "ground_truth": ["dog"] * 3,
+        "sample_id": [1, 1, 1],
+    }
+    strict = SpecificityReward(VerifierClient(down, retry_for=0.3), num_generations=3)
+    with pytest.raises(VerifierUnavailable):
+        await strict(**batch)
+    metrics = {}
+    lenient = SpecificityReward(VerifierClient(down, retry_for=0.3), num_generations=3, on_unavailable="skip")
+    rewards = await lenient(**batch, log_metric=lambda name, value: metrics.__setitem__(name, value))
+    assert rewards == [None, -1.0, None]  # parsed rollouts unscorable, the unparseable one still -1
+    assert lenient.unavailable_batches == 1 and metrics["verifier/unavailable"] == 1.0
+    with pytest.raises(ValueError, match="on_unavailable"):
+        SpecificityReward(down, num_generations=3, on_unavailable="ignore")
+    await strict.client.aclose()
+    await lenient.client.aclose()
+
+
+async def test_a_group_with_an_ungraded_rollout_and_no_top_answer_gets_no_rewards(server):
+    metrics = {}
+    reward = SpecificityReward(client_of(server, max_batch=5), num_generations=3)
+    rewards = await reward(
+        prompts=["p"] * 6,
+        completions=[completion(a) for a in ["broken", "dog", "cat", "broken", "samoyed", "cat"]],
+        ground_truth=["dog"] * 6,
+        sample_id=[1, 1, 1, 2, 2, 2],
+        log_metric=lambda name, value: metrics.__setitem__(name, value),
+    )
+    # the graded rollouts reached the top rank: the ungraded one cannot have done better
+    assert reward.last_categories == ["error", "specific", "wrong", "error", "more specific", "wrong"]
+    assert rewards == [None, 1.0, 0.0, None, 1.0, 0.0]
+    rewards = await reward(
+        prompts=["p"] * 3,
+        completions=[completion(a) for a in ["broken", "warbler", "cat"]],
+        ground_truth=["Golden-winged Warbler"] * 3,
+        sample_id=[1, 1, 1],
+        log_metric=lambda name, value: metrics.__setitem__(name, value),
+    )
+    assert reward.last_categories == ["error", "less specific", "wrong"] and rewards == [None, None, None]
+    assert reward.unknown_groups == 1 and metrics["verifier/unknown_groups"] == 1.0
+    await reward.client.aclose()
+
+
+def image(colour: str):
+    from PIL import Image
+
+    return Image.new("RGB", (8, 8), colour)
+
+
+async def test_without_a_group_column_samples_are_told_apart_by_their_images(server):
+    reward = SpecificityReward(client_of(server), num_generations=2, group_column=None)
+    prompt = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What is it?"}]}]
+    # the same prompt text for every sample, as in the method; only the images differ
+    rewards = await reward(
+        prompts=[prompt] * 4,
+        completions=[completion(a) for a in ["dog", "cat", "cat", "samoyed"]],
+        ground_truth=["dog", "dog", "dog", "dog"],
+        image=[image("red"), image("red"), image("blue"), image("blue")],
+    )
+    assert rewards == [1.0, 0.0, 0.0, 1.0]  # two groups of two
+    # PIL images inside the prompt itself, fresh objects each time (their repr holds an address)
+    inline = [
+        [{"role": "user", "content": [{"type": "image", "image": image(c)}]}] for c in ["red", "red", "blue", "blue"]
+    ]
+    assert await reward(prompts=inline, completions=[completion("dog")] * 4, ground_truth=["dog"] * 4) == [1.0] * 4
+    with pytest.raises(GroupSplitError):  # three samples' worth of runs: 1 + 2 + 1
+        await reward(
+            prompts=[prompt] * 4,
+            completions=[completion("dog")] * 4,
+            ground_truth=["dog"] * 4,
+            image=[image("red"), image("blue"), image("blue"), image("green")],
+        )
+    await reward.client.aclose()
+
+
+class FakeTrainer:
+    class Model:
+        training = True
+
+    model = Model()
+
+
+async def test_group_size_follows_the_trainers_mode(server):
+    reward = SpecificityReward(client_of(server, max_batch=5), num_generations=4, num_generations_eval=8)
+    batch = {
+        "prompts": ["p"] * 8,
+        "completions": [completion("dog")] + [completion("cat")] * 7,
+        "ground_truth": ["dog"] * 8,
+        "sample_id": [1] * 8,
+    }
+    with pytest.raises(RuntimeError, match="bind_trainer"):
+        await reward(**batch)
+    trainer = FakeTrainer()
+    reward.bind_trainer(trainer)
+    # training: two groups of 4 (a run of 8 equal keys is two samples)
+    assert await reward(**batch) == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    trainer.model.training = False  # evaluation: one group of 8
+    assert await reward(**batch) == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    batch["completions"] = [completion("cat")] * 4 + [completion("dog")] + [completion("cat")] * 3
+    assert await reward(**batch) == [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]  # one group: only "dog" best
+    trainer.model.training = True
+    assert await reward(**batch) == [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]  # group 1 all wrong: 0
+    await reward.client.aclose()
+
+
+async def test_lenient_extraction_is_opt_in(server):
+    batch = {"prompts": ["p"] * 2, "completions": ["<Answer>dog</Answer>", "<answer>cat</answer>"]}
+    strict = SpecificityReward(client_of(server), num_generations=2)
+    assert await strict(**batch, ground_truth=["dog"] * 2, sample_id=[1, 1]) == [-1.0, 0.0]
+    lenient = SpecificityReward(client_of(server), num_generations=2, lenient_extraction=True)
+    assert await lenient(**batch, ground_truth=["dog"] * 2, sample_id=[1, 1]) == [1.0, 0.0]
+    await strict.client.aclose()
+    await lenient.client.aclose()

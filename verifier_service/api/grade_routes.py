@@ -5,12 +5,11 @@ Each handler admits the batch, makes one call into the grader, audits, and answe
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 
 from verifier_service.api.auth import require_api_key
 from verifier_service.api.deps import ServicesDep
 from verifier_service.api.schemas import (
-    ClassifyError,
     ClassifyRequest,
     ClassifyResponse,
     GradeOut,
@@ -19,7 +18,7 @@ from verifier_service.api.schemas import (
     Mode,
     ProblemDetail,
 )
-from verifier_service.grading import Grade, Status
+from verifier_service.grading import Category
 
 router = APIRouter(dependencies=[Depends(require_api_key)])
 
@@ -53,38 +52,59 @@ async def grade(body: GradeRequest, services: ServicesDep) -> GradeResponse:
     )
 
 
-def _classification(grade: Grade, mode: Mode) -> str:
-    if grade.category is None:
-        return "error"
+def _classification(category: Category, mode: Mode) -> str:
     if mode == "binary":
-        return "correct" if grade.category.correct else "wrong"
-    return grade.category.value
+        return "correct" if category.correct else "wrong"
+    return category.value
+
+
+def _judge_for_model(model: str | None, services: ServicesDep, warnings: list[str]) -> str | None:
+    """The judge a compatibility request's ``model`` names: a judge's name, or the model a judge
+    is configured with. Anything else is refused, unless ``compat_unknown_model`` says to fall back."""
+    if model is None or model in services.grader.judges:
+        return model
+    by_model = [name for name, judge in services.settings.judges.items() if getattr(judge, "model", None) == model]
+    if len(by_model) == 1:
+        return by_model[0]
+    if services.settings.compat_unknown_model == "default_judge":
+        warnings.append(f"model {model!r} is not a configured judge; used the default judge")
+        return None
+    raise HTTPException(
+        422,
+        f"model {model!r} names no configured judge (by name or model); configured judges: "
+        f"{sorted(services.grader.judges)}. Send one of them, omit model for the default judge, or set "
+        "compat_unknown_model: default_judge",
+    )
 
 
 @router.post("/api/v1/classify/{mode}", response_model=ClassifyResponse, responses=ERRORS)
 async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> ClassifyResponse:
     """Drop-in replacement for the method's original service.
 
-    ``model`` picks a configured judge when it names one; otherwise the default judge is
-    used and a warning says so. Ungraded pairs read ``"error"`` and are explained in ``errors``.
+    ``model`` picks a configured judge by its name or by the model it serves (422 otherwise,
+    unless ``compat_unknown_model`` is ``default_judge``). A batch with an item that could not
+    be graded answers 503 with ``Retry-After``, as the original service did, so that the
+    method's reward code retries instead of scoring the batch 0.
     """
-    warnings = []
-    judge = body.model if body.model in services.grader.judges else None
-    if body.model is not None and judge is None:
-        warnings.append(f"model {body.model!r} is not a configured judge; used the default judge")
+    warnings: list[str] = []
+    judge = _judge_for_model(body.model, services, warnings)
     if body.verifier_prompt is not None:
         warnings.append("verifier_prompt is ignored: this service uses its own versioned prompt")
     items = body.inputs()
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=judge)
     request_id = await services.audit(result, items, run=body.run_name, taxonomy=body.taxonomy)
+    ungraded = [(i, g) for i, g in enumerate(result.grades) if g.category is None]
+    if ungraded:
+        index, grade = ungraded[0]
+        raise HTTPException(
+            503,
+            f"{len(ungraded)} of {len(items)} items could not be graded (item {index}: {grade.status.value}: "
+            f"{grade.error}); retry the batch (request {request_id})",
+            headers={"Retry-After": str(services.settings.compat_retry_after_s)},
+        )
     return ClassifyResponse(
-        classifications=[_classification(g, mode) for g in result.grades],
-        errors=[
-            ClassifyError(index=i, status=g.status, error=g.error)
-            for i, g in enumerate(result.grades)
-            if g.status != Status.OK
-        ],
+        classifications=[_classification(g.category, mode) for g in result.grades],  # type: ignore[arg-type]
         judge=result.judge,
         warnings=warnings,
         request_id=request_id,

@@ -42,6 +42,7 @@ class GradeOut(BaseModel):
     source: Source | None
     probabilities: dict[str, float] | None = None
     error: str | None = None
+    reason: str | None = Field(default=None, description="For a rule's grade: which rule settled it.")
 
     @classmethod
     def from_grade(cls, grade: Grade, item_id: ItemId | None, with_probabilities: bool) -> GradeOut:
@@ -53,6 +54,7 @@ class GradeOut(BaseModel):
             source=grade.source,
             probabilities=dict(grade.probabilities) if with_probabilities and grade.probabilities else None,
             error=grade.error,
+            reason=grade.reason,
         )
 
 
@@ -94,17 +96,8 @@ class ClassifyRequest(BaseModel):
         return None
 
 
-class ClassifyError(BaseModel):
-    index: int
-    status: Status
-    error: str | None
-
-
 class ClassifyResponse(BaseModel):
-    classifications: list[str] = Field(
-        description="One per pair: a category (standard) or correct/wrong (binary); 'error' when ungraded."
-    )
-    errors: list[ClassifyError] = Field(default_factory=list, description="Why each 'error' entry was not graded.")
+    classifications: list[str] = Field(description="One per pair: a category (standard) or correct/wrong (binary).")
     judge: str | None = None
     warnings: list[str] = Field(default_factory=list)
     request_id: str | None = None

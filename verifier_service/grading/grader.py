@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from verifier_service.grading.categories import Category
 from verifier_service.grading.judge_tier import JudgeTier, NamedJudge
 from verifier_service.grading.normalise import normalise
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge, LabelTaxonomy, NullObserver
@@ -126,9 +127,16 @@ class Grader:
         return taxonomy
 
     async def _grade(self, items: Sequence[GradeInput], default_taxonomy: str | None, plan: _Plan) -> list[Grade]:
-        # 1-2. normalise and de-duplicate.
+        grades: list[Grade | None] = [None] * len(items)
+        # 1-2. normalise and de-duplicate; an answer over the length limit is wrong as it stands.
         unique: dict[PairKey, list[int]] = {}
+        limit = self._limits.max_label_chars
         for index, item in enumerate(items):
+            if limit is not None and len(item.prediction) > limit:
+                grades[index] = Grade(
+                    Status.OK, Category.WRONG, Source.RULE, reason=f"too long: over {limit} characters"
+                )
+                continue
             key = PairKey(
                 normalise(item.ground_truth),
                 normalise(item.prediction),
@@ -142,9 +150,9 @@ class Grader:
         needs_judge: dict[PairKey, JudgeRequest] = {}
         for key in unique:
             tree = plan.taxonomies[key.taxonomy]
-            category = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
-            if category is not None:
-                settled[key] = Grade(Status.OK, category, Source.RULE)
+            verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
+            if verdict is not None:
+                settled[key] = Grade(Status.OK, verdict.category, Source.RULE, reason=verdict.reason)
                 continue
             if tree is not None:
                 category = tree.categorise(key.ground_truth, key.prediction)
@@ -166,7 +174,6 @@ class Grader:
             else:
                 settled.update(await self._judge_tier.grade(needs_judge, plan.judge))
 
-        grades: list[Grade | None] = [None] * len(items)
         for key, indexes in unique.items():
             for index in indexes:
                 grades[index] = settled[key]

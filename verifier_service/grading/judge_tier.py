@@ -21,6 +21,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from verifier_service.grading.normalise import NORMALISATION_VERSION
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge
 from verifier_service.grading.types import Grade, JudgeFailure, Judgement, JudgeRequest, Source, Status
 
@@ -30,10 +31,17 @@ K = TypeVar("K", bound=Hashable)
 
 
 def cache_key(request: JudgeRequest, judge_identity: str) -> str:
-    """Stable key of one judged pair: normalised pair, judge identity (model + prompt), context
-    and the taxonomy version it came from."""
+    """Stable key of one judged pair: normalised pair (and the normalisation's version), judge
+    identity (model + prompt), context and the taxonomy version it came from."""
     payload = json.dumps(
-        [request.ground_truth, request.prediction, judge_identity, request.context, request.context_source],
+        [
+            request.ground_truth,
+            request.prediction,
+            judge_identity,
+            request.context,
+            request.context_source,
+            NORMALISATION_VERSION,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )

@@ -1,27 +1,32 @@
 """Label normalisation.
 
-``normalise`` is exactly the method's: lower-case; every character that is neither a
-word character, whitespace nor a dash becomes a space; runs of whitespace collapse to
-one space. Word characters follow Python's Unicode ``\\w`` (letters in any script,
-digits, underscore), so "Café" stays "café" and the leading underscore of a fragment
-such as "_prototype" survives for the rules to see. It is what cache keys and judges see.
+``normalise`` is exactly the method's (shared/METHOD.md, "Normalisation"), in its order:
+every character that is not a Unicode letter (L), number (N), dash punctuation (Pd: the
+ASCII hyphen and every other Unicode dash) or whitespace becomes a space; then lower case;
+then runs of whitespace collapse to one space, and the ends are stripped. So
+``black_footed_albatross`` becomes ``black footed albatross`` and ``737–200`` keeps its en
+dash. It is what cache keys, rules and judges see. (The Unicode classes come from the
+``regex`` package; the standard ``re`` has none.)
 
 ``label_key`` goes one careful step further, for deciding that two labels are the same
-name: it folds diacritics, treats a dash or an underscore as a space (dataset label strings
-such as "Black_footed_Albatross") and drops leading filler ("a photo
+name: it folds diacritics, treats every dash as a space and drops leading filler ("a photo
 of a", "it is a", an article). None of these can turn one name into a different one.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_NOT_WORD_SPACE_OR_DASH = re.compile(r"[^\w\s-]")
-_WHITESPACE = re.compile(r"\s+")
+import regex
+
+NORMALISATION_VERSION = "method-v2"  # part of every cache key: a changed rule never serves stale grades
+
+_NOT_LETTER_NUMBER_DASH_OR_SPACE = regex.compile(r"[^\p{L}\p{N}\p{Pd}\s]")
+_WHITESPACE = regex.compile(r"\s+")
+_DASH = regex.compile(r"\p{Pd}")
 
 # Leading words that describe the answer rather than name the object.
-_LEADING_FILLER = re.compile(
+_LEADING_FILLER = regex.compile(
     r"^(?:(?:this|it|that) (?:is|s|looks like|appears to be|seems to be) )?"
     r"(?:(?:a|an|the) )?"
     r"(?:(?:photo|picture|image|photograph) of )?"
@@ -31,7 +36,7 @@ _LEADING_FILLER = re.compile(
 
 def normalise(text: str) -> str:
     """The method's normal form of a label or an answer."""
-    text = _NOT_WORD_SPACE_OR_DASH.sub(" ", text.lower())
+    text = _NOT_LETTER_NUMBER_DASH_OR_SPACE.sub(" ", text).lower()
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -48,6 +53,6 @@ def label_key(normalised: str) -> str:
     was nothing but filler).
     """
     # Folding can expose new punctuation ("¼" -> "1⁄4"), so the method's normalisation runs again.
-    key = normalise(fold_diacritics(normalised)).replace("-", " ").replace("_", " ")
+    key = _DASH.sub(" ", normalise(fold_diacritics(normalised)))
     key = _WHITESPACE.sub(" ", key).strip()
     return _LEADING_FILLER.sub("", key, count=1).strip()

@@ -44,6 +44,7 @@ class Grade:
     source: Source | None = None
     probabilities: Mapping[str, float] | None = None
     error: str | None = None
+    reason: str | None = None  # for a rule's grade: which rule settled it
 
     @property
     def correct(self) -> bool | None:

@@ -33,17 +33,21 @@ class GradingLimits:
 
 
 def check_size(items: Sequence[GradeInput], limits: GradingLimits) -> None:
-    """Raise ``RequestTooLarge`` or ``InvalidItemError`` for a batch or a string over the limits."""
+    """Raise ``RequestTooLarge`` for a batch over the limit, ``InvalidItemError`` for a ground truth.
+
+    An over-long *prediction* is not an error of the request: the policy wrote it, and it is
+    graded ``wrong`` (``Grader``), so that one rambling rollout never fails a whole batch.
+    """
     if limits.max_items is not None and len(items) > limits.max_items:
         raise RequestTooLarge(f"{len(items)} items in one request; the limit is {limits.max_items} (split the batch)")
     if limits.max_label_chars is None:
         return
     for index, item in enumerate(items):
-        for field, text in (("ground_truth", item.ground_truth), ("prediction", item.prediction)):
-            if len(text) > limits.max_label_chars:
-                raise InvalidItemError(
-                    f"item {index}: {field} has {len(text)} characters; the limit is {limits.max_label_chars}"
-                )
+        if len(item.ground_truth) > limits.max_label_chars:
+            raise InvalidItemError(
+                f"item {index}: ground_truth has {len(item.ground_truth)} characters; "
+                f"the limit is {limits.max_label_chars}"
+            )
 
 
 def check_ground_truths(items: Sequence[GradeInput]) -> None:
