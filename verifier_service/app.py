@@ -21,6 +21,14 @@ from verifier_service.metrics import ServiceMetrics
 from verifier_service.services import build_services
 
 
+def _shortened(value: object, limit: int = 200) -> object:
+    """An error's echo of the input, as short text when it is long (or not plain JSON)."""
+    if isinstance(value, (bool, int, type(None))) or (isinstance(value, str) and len(value) <= limit):
+        return value
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None = None) -> FastAPI:
     """The service for ``settings``; its parts are built by the lifespan (``build_services``).
 
@@ -62,11 +70,14 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's default body, with a one-line summary first for humans reading logs.
+        # FastAPI's body, with a one-line summary first for humans reading logs. Bounded: at most
+        # 20 errors, and the offending input shortened, so a huge invalid body is not echoed back.
         errors = exc.errors()
         summary = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors[:5])
-        return JSONResponse(
-            {"detail": jsonable_encoder(errors), "message": f"invalid request: {summary}"}, status_code=422
-        )
+        shown = [{**e, "input": _shortened(e.get("input"))} for e in errors[:20]]
+        body = {"detail": jsonable_encoder(shown), "message": f"invalid request: {summary}"}
+        if len(errors) > 20:
+            body["more_errors"] = len(errors) - 20
+        return JSONResponse(body, status_code=422)
 
     return app

@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)
     default_judge: str | None = Field(default=None, description="judge used when a request names none")
     judge_batch_size: int = Field(default=64, ge=1, le=4096, description="pairs per judge call")
+    judge_deadline_s: float = Field(
+        default=180.0,
+        gt=0,
+        description="the longest a request waits for the judge tier, waiting on other requests' judge calls included; "
+        "its pairs past it answer judge_error (each remote judge also has its own per-call policy.timeout)",
+    )
 
     taxonomy_paths: list[Path] = Field(default_factory=list, description="taxonomy files or directories")
     bundled_taxonomies: bool = Field(default=True, description="load the taxonomies of the six benchmarks")
@@ -101,6 +107,8 @@ class Settings(BaseSettings):
     max_items_per_request: int = Field(default=16384, ge=1)
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
     max_taxonomy_bytes: int = Field(default=20_000_000, ge=1, description="largest taxonomy upload accepted")
+    max_taxonomy_nodes: int = Field(default=50_000, ge=1, description="most nodes in an uploaded taxonomy")
+    max_uploaded_taxonomies: int = Field(default=64, ge=0, description="most uploaded taxonomies kept at once")
     max_body_bytes: int = Field(default=32_000_000, ge=1, description="largest request body accepted (413 above)")
     max_items_in_flight: int = Field(
         default=200_000, ge=1, description="items graded at once; more answers 503 with Retry-After"
@@ -121,7 +129,18 @@ class Settings(BaseSettings):
         default=5, ge=0, description="/api/v1/classify/*: Retry-After of the 503 answered when items stay ungraded"
     )
 
-    audit: bool = Field(default=True, description="record every answered item in data_dir/audit.sqlite3")
+    audit: bool = Field(default=True, description="record every answered request in data_dir/audit.db")
+    audit_retention_days: float | None = Field(
+        default=30, gt=0, description="audit rows older than this are deleted (none: kept until audit_max_mb)"
+    )
+    audit_max_mb: float | None = Field(
+        default=10_000, gt=0, description="the oldest audit rows are deleted past this many megabytes of rows"
+    )
+    audit_prune_interval_s: float = Field(default=300, gt=0, description="how often retention is applied")
+    audit_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL",
+        description="NORMAL: a committed row survives the process being killed; FULL: a power loss too (slower)",
+    )
 
     log_level: str = "INFO"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -33,7 +33,16 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.judge_pairs = Counter(
-            "verifier_judge_pairs", "Pairs sent to a judge", ["judge", "outcome"], registry=self.registry
+            "verifier_judge_pairs",
+            "Pairs sent to a judge, by outcome (ok, failed)",
+            ["judge", "outcome"],
+            registry=self.registry,
+        )
+        self.judge_failures = Counter(
+            "verifier_judge_failures",
+            "Pairs a judge could not grade, by reason (unavailable, protocol, not_a_category, ...)",
+            ["judge", "reason"],
+            registry=self.registry,
         )
         self.cache_hits = Counter("verifier_cache_hits", "Judge-tier pairs found in the cache", registry=self.registry)
         self.cache_misses = Counter(
@@ -85,9 +94,12 @@ class ServiceMetrics:
     def cache_error(self, operation: str) -> None:
         self.cache_errors.labels(operation).inc()
 
-    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None:
+    def judge_call(self, judge: str, seconds: float, ok: int, failures: Mapping[str, int]) -> None:
         self.judge_latency.labels(judge).observe(seconds)
-        self.judge_pairs.labels(judge, "failed" if failed else "ok").inc(pairs)
+        self.judge_pairs.labels(judge, "ok").inc(ok)
+        self.judge_pairs.labels(judge, "failed").inc(sum(failures.values()))
+        for reason, count in failures.items():
+            self.judge_failures.labels(judge, reason).inc(count)
 
     def in_flight(self, delta: int) -> None:
         self.in_flight_items.inc(delta)

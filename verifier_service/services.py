@@ -19,7 +19,7 @@ from verifier_service.grading import Grader, GradingLimits, GradingResult
 from verifier_service.grading.ports import Coordinator, GradeCache, Judge
 from verifier_service.grading.types import GradeInput
 from verifier_service.metrics import ServiceMetrics
-from verifier_service.store.audit import AuditLog, AuditRecord, item_id_text
+from verifier_service.store.audit import AuditEntry, AuditLog
 from verifier_service.store.sqlite_cache import SQLiteGradeCache
 from verifier_service.taxonomy import TaxonomyRegistry
 
@@ -77,6 +77,7 @@ class Services:
 
     async def audit(
         self,
+        endpoint: str,
         result: GradingResult,
         items: Sequence[GradeInput],
         *,
@@ -84,29 +85,29 @@ class Services:
         taxonomy: str | None,
         ids: Sequence[object] | None = None,
     ) -> str:
-        """Record the answered items under a new request id, which is returned. A failed write is
-        logged and counted, never withheld from the client: the grades are the product."""
+        """Record the answered request under a new request id, which is returned, once it is
+        committed. A failed write is logged and counted, never withheld from the client: the
+        grades are the product."""
         request_id = uuid.uuid4().hex
         if self.audit_log is None:
             return request_id
-        records = [
-            AuditRecord(
-                position=i,
-                item_id=item_id_text(item_id),
-                ground_truth=item.ground_truth,
-                prediction=item.prediction,
-                taxonomy=item.taxonomy or taxonomy,
-                status=grade.status.value,
-                category=grade.category.value if grade.category else None,
-                source=grade.source.value if grade.source else None,
-                error=grade.error,
+        rows = [
+            (
+                item_id,
+                item.ground_truth,
+                item.prediction,
+                item.taxonomy,
+                grade.status.value,
+                grade.category.value if grade.category else None,
+                grade.source.value if grade.source else None,
+                grade.reason,
+                grade.error,
             )
-            for i, (item, grade, item_id) in enumerate(
-                zip(items, result.grades, ids or [None] * len(items), strict=True)
-            )
+            for item, grade, item_id in zip(items, result.grades, ids or [None] * len(items), strict=True)
         ]
+        entry = AuditEntry(request_id, endpoint, run, result.judge, taxonomy, rows)
         try:
-            await self.audit_log.record(request_id, run, result.judge, records)
+            await self.audit_log.record(entry)
         except Exception as exc:
             log.warning("audit write failed for request %s: %s", request_id, exc)
             self.metrics.audit_errors.inc()
@@ -116,6 +117,18 @@ class Services:
         await self.grader.aclose()
         if self.audit_log is not None:
             self.audit_log.close()
+
+
+def build_audit_log(settings: Settings) -> AuditLog | None:
+    if not settings.audit:
+        return None
+    return AuditLog(
+        settings.data_dir / "audit.db",
+        retention_s=settings.audit_retention_days * 86400 if settings.audit_retention_days else None,
+        max_bytes=int(settings.audit_max_mb * 1_000_000) if settings.audit_max_mb else None,
+        prune_every_s=settings.audit_prune_interval_s,
+        synchronous=settings.audit_synchronous,
+    )
 
 
 async def build_services(
@@ -136,6 +149,7 @@ async def build_services(
         paths=settings.taxonomy_paths,
         wordnet=settings.wordnet,
         wordnet_path=settings.wordnet_path,
+        max_uploads=settings.max_uploaded_taxonomies,
     )
     cache = build_cache(settings, metrics)
     grader = Grader(
@@ -147,6 +161,7 @@ async def build_services(
         observer=metrics,
         judge_batch_size=settings.judge_batch_size,
         lock_ttl_s=settings.lock_ttl_s,
+        judge_deadline_s=settings.judge_deadline_s,
         limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
     )
     return Services(
@@ -154,7 +169,7 @@ async def build_services(
         metrics=metrics,
         taxonomies=taxonomies,
         grader=grader,
-        audit_log=AuditLog(settings.data_dir / "audit.sqlite3") if settings.audit else None,
+        audit_log=build_audit_log(settings),
         admission=Admission(settings.max_items_in_flight),
         api_keys=api_keys,
     )

@@ -70,3 +70,22 @@ def test_bad_key_configuration_is_refused(tmp_path):
         create_app(Settings(data_dir=tmp_path, api_keys=["short"]))
     with pytest.raises(FileNotFoundError, match="api_keys_file"):
         create_app(Settings(data_dir=tmp_path, api_keys_file=tmp_path / "missing"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["# only a comment\n", "\n\n", "    # an indented comment that is long enough to pass as a key\n"],
+)
+def test_a_key_file_without_keys_refuses_to_start(tmp_path, content):
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text(content)
+    with pytest.raises(ValueError, match="holds no key"):
+        create_app(Settings(data_dir=tmp_path, api_keys_file=keys_file))
+
+
+def test_indented_comments_are_comments(tmp_path):
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text("  # rotated 2026-11: the old key is below, commented out\n  k-current-key-00001\n")
+    from verifier_service.api.auth import load_api_keys
+
+    assert load_api_keys(Settings(data_dir=tmp_path, api_keys_file=keys_file)) == (b"k-current-key-00001",)

@@ -190,3 +190,28 @@ async def test_judge_batches_are_split():
     grader = Grader(judges={"j": judge}, default_judge="j", judge_batch_size=3)
     await grader.grade(items(*[("dog", f"breed {i}") for i in range(7)]))
     assert sorted(len(c) for c in judge.calls) == [1, 3, 3]
+
+
+async def test_a_big_batch_lets_other_requests_in_while_it_is_graded():
+    """The event loop is served between slices of a batch: health checks and small requests are
+    not stalled behind the largest batch (measured in bench/stall.py)."""
+    grader = Grader(judges={})
+    ticks = 0
+    done = asyncio.Event()
+
+    async def other_requests():
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_requests())
+    await asyncio.sleep(0)
+    ticks = 0
+    batch = items(*[("Golden-winged Warbler", f"w{n}" + "x" * 500) for n in range(4096)])
+    result = await grader.grade(batch)
+    seen_during = ticks
+    done.set()
+    await other
+    assert len(result.grades) == 4096
+    assert seen_during >= 4096 // 64  # at least once per slice

@@ -13,7 +13,7 @@ from support.sglang_process import StubServer
 from verifier_service.config import Settings
 from verifier_service.grading import CATEGORY_NAMES, Category, GradeInput, Grader, JudgeRequest, Source, Status
 from verifier_service.judges.chat_prompt import ChatPromptEncoder, load_tokenizer
-from verifier_service.judges.resilience import RemotePolicy
+from verifier_service.judges.resilience import JudgeUnavailableError, RemotePolicy
 from verifier_service.judges.sglang import SGLangJudge
 
 FAST = RemotePolicy(timeout=5, attempt_timeout=3, retries=1, backoff_max=0.1, breaker_failures=2, breaker_reset=0.5)
@@ -170,7 +170,7 @@ async def test_breaker_fails_fast_while_down_and_recovers(smollm2_tokenizer_dir,
     port = free_port()
     judge = make_judge(f"http://127.0.0.1:{port}", smollm2_tokenizer_dir, model="stub/judge-model")
     for _ in range(2):  # two failed calls open the breaker
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(JudgeUnavailableError, match="ConnectError"):
             await judge.judge([JudgeRequest("dog", "samoyed")])
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="circuit breaker open"):

@@ -1,7 +1,9 @@
 """The shared Redis cache and cross-replica single-flight, against a real redis-server."""
 
 import asyncio
+import signal
 
+import pytest
 from support.fakes import ScriptedJudge
 
 from verifier_service.grading import Category, GradeInput, Grader, Judgement, Source, Status
@@ -90,3 +92,103 @@ async def test_redis_going_away_and_coming_back(redis_server, tmp_path):
     text = metrics.registry.get_sample_value("verifier_cache_switches_total")
     assert text == 1.0 and metrics.registry.get_sample_value("verifier_cache_backend", {"backend": "redis"}) == 1.0
     await grader.aclose()
+
+
+class ControlledRedis:
+    """Stands for ``RedisGradeCache`` where the order of events must be exact: operations can be
+    held open and then failed, as calls in flight are when Redis dies or hangs."""
+
+    url = "redis://controlled"
+
+    def __init__(self):
+        self.up = True
+        self.held: list[asyncio.Future] = []
+
+    async def _answer(self, value):
+        if not self.up:
+            raise ConnectionError("connection refused")
+        return value
+
+    async def get_many(self, keys):
+        return await self._answer({})
+
+    async def get_many_held(self, keys):
+        future = asyncio.get_running_loop().create_future()
+        self.held.append(future)
+        return await future
+
+    async def put_many(self, entries):
+        await self._answer(None)
+
+    async def check_ready(self):
+        await self._answer(None)
+
+    async def aclose(self):
+        pass
+
+
+async def test_a_late_failure_from_before_the_recovery_does_not_switch_again(tmp_path):
+    switches = []
+    primary = ControlledRedis()
+    cache = FailoverCache(primary, SQLiteGradeCache(tmp_path / "e.sqlite3"), retry_s=0.05, on_switch=switches.append)
+    in_flight = asyncio.create_task(cache._on_primary(lambda: primary.get_many_held(["a"])))  # started while up
+    await asyncio.sleep(0.01)
+    primary.up = False
+    await cache.get_many(["b"])  # fails: to the embedded cache
+    primary.up = True
+    await asyncio.sleep(0.06)
+    await cache.get_many(["c"])  # past retry_s: a probe answers, back to Redis
+    primary.held[0].set_exception(ConnectionError("timed out"))  # the old call fails only now
+    assert await in_flight == (False, None)
+    await cache.get_many(["d"])
+    assert switches == ["embedded", "redis"] and cache.backend == "redis"
+
+
+async def test_only_a_probe_switches_back(tmp_path):
+    switches = []
+    primary = ControlledRedis()
+    cache = FailoverCache(primary, SQLiteGradeCache(tmp_path / "e.sqlite3"), retry_s=0.05, on_switch=switches.append)
+    primary.up = False
+    await cache.get_many(["a"])
+    await asyncio.sleep(0.06)
+    await asyncio.gather(*(cache.get_many([str(n)]) for n in range(20)))  # many callers, one probe, still down
+    primary.up = True
+    await asyncio.sleep(0.06)
+    await asyncio.gather(*(cache.get_many([str(n)]) for n in range(20)))
+    assert switches == ["embedded", "redis"]
+
+
+@pytest.mark.slow
+async def test_two_outages_under_load_are_four_switches(redis_server, tmp_path):
+    switches = []
+    cache = FailoverCache(
+        RedisGradeCache(redis_server.url, timeout_s=0.3),
+        SQLiteGradeCache(tmp_path / "e.sqlite3"),
+        retry_s=0.2,
+        on_switch=switches.append,
+    )
+    stop = asyncio.Event()
+
+    async def load(n):
+        while not stop.is_set():
+            await cache.put_many({f"k{n}": Judgement(Category.WRONG)})
+            await cache.get_many([f"k{n}", "other"])
+            await asyncio.sleep(0.005)
+
+    workers = [asyncio.create_task(load(n)) for n in range(8)]
+    for outage in ("kill", "hang"):
+        await asyncio.sleep(0.3)
+        if outage == "kill":
+            redis_server.stop()
+        else:
+            redis_server.server.process.send_signal(signal.SIGSTOP)  # hung: calls time out instead of failing
+        await asyncio.sleep(1.0)
+        if outage == "kill":
+            redis_server.start()
+        else:
+            redis_server.server.process.send_signal(signal.SIGCONT)
+        await asyncio.sleep(1.0)
+    stop.set()
+    await asyncio.gather(*workers)
+    assert switches == ["embedded", "redis", "embedded", "redis"]
+    await cache.aclose()

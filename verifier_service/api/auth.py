@@ -12,13 +12,24 @@ from verifier_service.config import Settings
 
 
 def load_api_keys(settings: Settings) -> tuple[bytes, ...]:
-    """Keys from ``api_keys`` and from ``api_keys_file`` (one per line, '#' comments)."""
+    """Keys from ``api_keys`` and from ``api_keys_file`` (one per line; blank lines and lines
+    starting with '#', after any indentation, are skipped).
+
+    A key file that yields no key stops the start: a deployment that asked for keys must never
+    run open because its file held only comments.
+    """
     keys = [k.get_secret_value() for k in settings.api_keys]
     if settings.api_keys_file is not None:
         path = Path(settings.api_keys_file)
         if not path.is_file():
             raise FileNotFoundError(f"api_keys_file not found: {path}")
-        keys += [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+        lines = (line.strip() for line in path.read_text().splitlines())
+        from_file = [line for line in lines if line and not line.startswith("#")]
+        if not from_file:
+            raise ValueError(
+                f"api_keys_file {path} holds no key (only blank lines or comments): refusing to start open"
+            )
+        keys += from_file
     if any(len(k) < 16 for k in keys):
         raise ValueError("API keys must be at least 16 characters long")
     return tuple(k.encode() for k in keys)

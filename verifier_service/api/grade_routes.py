@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from verifier_service.api.auth import require_api_key
 from verifier_service.api.deps import ServicesDep
+from verifier_service.api.json_body import OrjsonRoute
 from verifier_service.api.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -20,7 +21,7 @@ from verifier_service.api.schemas import (
 )
 from verifier_service.grading import Category
 
-router = APIRouter(dependencies=[Depends(require_api_key)])
+router = APIRouter(dependencies=[Depends(require_api_key)], route_class=OrjsonRoute)
 
 ERRORS = {
     401: {"model": ProblemDetail, "description": "Missing or invalid API key (when keys are configured)"},
@@ -41,7 +42,7 @@ async def grade(body: GradeRequest, services: ServicesDep) -> GradeResponse:
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=body.judge)
     ids = [item.id for item in body.items]
-    request_id = await services.audit(result, items, run=body.run, taxonomy=body.taxonomy, ids=ids)
+    request_id = await services.audit("grade", result, items, run=body.run, taxonomy=body.taxonomy, ids=ids)
     return GradeResponse(
         grades=[
             GradeOut.from_grade(grade, item_id, body.return_probabilities)
@@ -93,7 +94,7 @@ async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> 
     items = body.inputs()
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=judge)
-    request_id = await services.audit(result, items, run=body.run_name, taxonomy=body.taxonomy)
+    request_id = await services.audit(f"classify/{mode}", result, items, run=body.run_name, taxonomy=body.taxonomy)
     ungraded = [(i, g) for i, g in enumerate(result.grades) if g.category is None]
     if ungraded:
         index, grade = ungraded[0]

@@ -50,10 +50,11 @@ async def judges(services: ServicesDep) -> dict[str, object]:
 
 @router.get("/audit/{request_id}", dependencies=[Depends(require_api_key)], responses={404: {"model": ProblemDetail}})
 async def audit(request_id: str, services: ServicesDep) -> dict[str, object]:
-    """The audit log's record of one answered request: each item as the client received it."""
+    """The audit log's record of one answered request: its run, judge and taxonomy, and each item
+    as the client received it."""
     if services.audit_log is None:
         raise HTTPException(404, "the audit log is off (setting audit)")
-    rows = await asyncio.to_thread(services.audit_log.read, request_id)
-    if not rows:
-        raise HTTPException(404, f"no request {request_id!r} in the audit log")
-    return {"request_id": request_id, "items": rows}
+    record = await asyncio.to_thread(services.audit_log.read, request_id)
+    if record is None:
+        raise HTTPException(404, f"no request {request_id!r} in the audit log (unknown, or past retention)")
+    return record

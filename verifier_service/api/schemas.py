@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.types import Grade, GradeInput, Source, Status
 
-ItemId = str | int
+# Every free-text field is bounded: they are logged and audited, and a client must not be able to
+# make one request cost the disk a thousand times its size.
+MAX_NAME_CHARS = 200  # run, run_name, judge, taxonomy, model names, item ids
+MAX_EXTRA_INFO_BYTES = 4096
+
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+ItemId = Annotated[str, Field(max_length=MAX_NAME_CHARS)] | Annotated[int, Field(ge=-(2**63), lt=2**63)]
 
 
 class GradeItem(BaseModel):
@@ -18,16 +25,16 @@ class GradeItem(BaseModel):
     ground_truth: str = Field(description="The correct label, e.g. 'Golden-winged Warbler'.")
     prediction: str = Field(description="The classifier's answer (already extracted from its output).")
     id: ItemId | None = Field(default=None, description="Echoed back in the grade, for the caller's bookkeeping.")
-    taxonomy: str | None = Field(default=None, description="Taxonomy for this item (mixed-domain batches).")
+    taxonomy: Name | None = Field(default=None, description="Taxonomy for this item (mixed-domain batches).")
 
 
 class GradeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[GradeItem] = Field(min_length=1)
-    taxonomy: str | None = Field(default=None, description="Name of a loaded taxonomy to settle known pairs.")
-    judge: str | None = Field(default=None, description="Name of a configured judge; default: the default judge.")
-    run: str | None = Field(default=None, max_length=200, description="Free label of the calling run (logs).")
+    taxonomy: Name | None = Field(default=None, description="Name of a loaded taxonomy to settle known pairs.")
+    judge: Name | None = Field(default=None, description="Name of a configured judge; default: the default judge.")
+    run: Name | None = Field(default=None, description="Free label of the calling run (logs, audit).")
     return_probabilities: bool = Field(default=False, description="Include the judge's category distribution.")
 
     def inputs(self) -> list[GradeInput]:
@@ -72,10 +79,20 @@ class ClassifyRequest(BaseModel):
 
     ground_truths: list[str] = Field(min_length=1)
     predictions: list[str] = Field(min_length=1)
-    model: str | None = None
-    verifier_prompt: str | None = None
-    run_name: str | None = None
-    extra_info: dict[str, Any] | list[Any] | None = None
+    model: Name | None = None
+    verifier_prompt: str | None = Field(default=None, max_length=100_000, description="Ignored (with a warning).")
+    run_name: Name | None = None
+    extra_info: dict[str, Any] | list[Any] | None = Field(
+        default=None, description=f"Only `taxonomy` is read; at most {MAX_EXTRA_INFO_BYTES} bytes as JSON."
+    )
+
+    @field_validator("extra_info")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        size = len(orjson.dumps(value))
+        if size > MAX_EXTRA_INFO_BYTES:
+            raise ValueError(f"extra_info has {size} bytes as JSON; the limit is {MAX_EXTRA_INFO_BYTES}")
+        return value
 
     @model_validator(mode="after")
     def _same_length(self) -> ClassifyRequest:

@@ -10,10 +10,17 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from verifier_service.api.auth import require_api_key
 from verifier_service.api.deps import ServicesDep
 from verifier_service.api.schemas import ProblemDetail
-from verifier_service.taxonomy import BrowsableTaxonomy, Taxonomy, TaxonomyConflict, TaxonomyError, parse_taxonomy_text
+from verifier_service.taxonomy import (
+    BrowsableTaxonomy,
+    Taxonomy,
+    TaxonomyConflict,
+    TaxonomyError,
+    TooManyTaxonomies,
+    parse_taxonomy_text,
+)
 
 router = APIRouter()
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # never "." or "..": it names a file
 _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
 
 
@@ -62,7 +69,9 @@ async def upload_taxonomy(name: str, request: Request, services: ServicesDep) ->
     """Upload or replace a user taxonomy (JSON or YAML body, see the README). It is validated,
     used by ``/grade`` requests naming it at once, and kept across restarts."""
     if not _NAME.match(name):
-        raise HTTPException(422, "a taxonomy name is 1-64 letters, digits, dots, dashes or underscores")
+        raise HTTPException(
+            422, "a taxonomy name is 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit"
+        )
     if services.taxonomies.is_fixed(name):
         raise HTTPException(409, f"{name!r} is a bundled or configured taxonomy; upload yours under another name")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -74,9 +83,11 @@ async def upload_taxonomy(name: str, request: Request, services: ServicesDep) ->
         raise HTTPException(413, f"taxonomy of {len(body)} bytes; the limit is {limit}")
     fmt = "json" if media_type == "application/json" else "yaml"
     try:
-        taxonomy = await asyncio.to_thread(parse_taxonomy_text, body.decode("utf-8"), fmt=fmt, name=name)
+        text = body.decode("utf-8")
+        max_nodes = services.settings.max_taxonomy_nodes
+        taxonomy = await asyncio.to_thread(parse_taxonomy_text, text, fmt=fmt, name=name, max_nodes=max_nodes)
         await asyncio.to_thread(services.taxonomies.add, taxonomy)
-    except TaxonomyConflict as exc:
+    except (TaxonomyConflict, TooManyTaxonomies) as exc:
         raise HTTPException(409, str(exc)) from None
     except (TaxonomyError, UnicodeDecodeError) as exc:
         raise HTTPException(422, str(exc)) from None

@@ -6,6 +6,7 @@ call, ``Grader.grade``, answers a whole batch: the grades in order and the judge
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from verifier_service.grading.normalise import normalise
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge, LabelTaxonomy, NullObserver
 from verifier_service.grading.rules import apply_rules
 from verifier_service.grading.types import Grade, GradeInput, JudgeRequest, Source, Status
+from verifier_service.grading.unicode_safety import defuse
 from verifier_service.grading.validation import (
     GradingLimits,
     UnknownNameError,
@@ -64,6 +66,7 @@ class Grader:
         lock_ttl_s: float = 180.0,
         poll_s: float = 0.1,
         limits: GradingLimits = GradingLimits(),
+        judge_deadline_s: float | None = None,
     ) -> None:
         if default_judge is None and len(judges) == 1:
             default_judge = next(iter(judges))
@@ -82,6 +85,7 @@ class Grader:
             coordinator=coordinator,
             lock_ttl_s=lock_ttl_s,
             poll_s=poll_s,
+            deadline_s=judge_deadline_s,
         )
 
     async def grade(
@@ -132,15 +136,17 @@ class Grader:
         unique: dict[PairKey, list[int]] = {}
         limit = self._limits.max_label_chars
         for index, item in enumerate(items):
+            await _breathe(index)
             if limit is not None and len(item.prediction) > limit:
                 grades[index] = Grade(
                     Status.OK, Category.WRONG, Source.RULE, reason=f"too long: over {limit} characters"
                 )
                 continue
+            prediction = defuse(item.prediction)  # no invisible characters, no mixed-script words
             key = PairKey(
                 normalise(item.ground_truth),
-                normalise(item.prediction),
-                item.prediction,
+                normalise(prediction),
+                prediction,
                 item.taxonomy or default_taxonomy,
             )
             unique.setdefault(key, []).append(index)
@@ -148,20 +154,13 @@ class Grader:
         # 3-4. rules, then the taxonomy; what neither settles needs a judge.
         settled: dict[PairKey, Grade] = {}
         needs_judge: dict[PairKey, JudgeRequest] = {}
-        for key in unique:
-            tree = plan.taxonomies[key.taxonomy]
-            verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
-            if verdict is not None:
-                settled[key] = Grade(Status.OK, verdict.category, Source.RULE, reason=verdict.reason)
-                continue
-            if tree is not None:
-                category = tree.categorise(key.ground_truth, key.prediction)
-                if category is not None:
-                    settled[key] = Grade(Status.OK, category, Source.TAXONOMY)
-                    continue
-            context = tree.describe_lineage(key.ground_truth) if tree is not None else None
-            source = f"{tree.name}@{tree.version}" if tree is not None and context is not None else None
-            needs_judge[key] = JudgeRequest(key.ground_truth, key.prediction, context, source)
+        for n, key in enumerate(unique):
+            await _breathe(n)
+            outcome = _settle(key, plan.taxonomies[key.taxonomy])
+            if isinstance(outcome, Grade):
+                settled[key] = outcome
+            else:
+                needs_judge[key] = outcome
 
         # 5-8. cache, single-flight and the judge.
         if needs_judge:
@@ -192,6 +191,31 @@ class Grader:
         await self._judge_tier.aclose()
         for judge in self.judges.values():
             await judge.aclose()
+
+
+# A big batch is graded in slices: between two, the event loop serves other requests (health
+# checks, small batches), so the largest batch never stalls the process for more than a slice.
+_SLICE = 64
+
+
+async def _breathe(n: int) -> None:
+    if n % _SLICE == _SLICE - 1:
+        await asyncio.sleep(0)
+
+
+def _settle(key: PairKey, tree: LabelTaxonomy | None) -> Grade | JudgeRequest:
+    """The grade rules or the taxonomy give a pair, or what to ask the judge."""
+    verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
+    if verdict is not None:
+        return Grade(Status.OK, verdict.category, Source.RULE, reason=verdict.reason)
+    if tree is None:
+        return JudgeRequest(key.ground_truth, key.prediction)
+    category = tree.categorise(key.ground_truth, key.prediction)
+    if category is not None:
+        return Grade(Status.OK, category, Source.TAXONOMY)
+    context = tree.describe_lineage(key.ground_truth)
+    source = f"{tree.name}@{tree.version}" if context is not None else None
+    return JudgeRequest(key.ground_truth, key.prediction, context, source)
 
 
 async def _probe(check) -> str:

@@ -15,15 +15,28 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import time
 import uuid
+from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from verifier_service.grading.normalise import NORMALISATION_VERSION
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge
-from verifier_service.grading.types import Grade, JudgeFailure, Judgement, JudgeRequest, Source, Status
+from verifier_service.grading.types import (
+    FailureKind,
+    Grade,
+    JudgeFailure,
+    Judgement,
+    JudgeOutcome,
+    JudgeProtocolViolation,
+    JudgeRequest,
+    JudgeUnavailable,
+    Source,
+    Status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +59,28 @@ def cache_key(request: JudgeRequest, judge_identity: str) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    """Classify a failed judge call by the exception the adapter raised."""
+    if isinstance(exc, (JudgeUnavailable, ConnectionError, TimeoutError, asyncio.TimeoutError)):
+        return FailureKind.UNAVAILABLE
+    if isinstance(exc, JudgeProtocolViolation):
+        return FailureKind.PROTOCOL
+    return FailureKind.ERROR
+
+
+def checked(outcome: JudgeOutcome) -> JudgeOutcome:
+    """A judgement whose probabilities are not a distribution (NaN, negative, not summing to one)
+    is a failure, never a grade: it would be cached and served."""
+    if not isinstance(outcome, Judgement) or outcome.probabilities is None:
+        return outcome
+    values = list(outcome.probabilities.values())
+    if all(math.isfinite(v) and v >= 0 for v in values) and abs(sum(values) - 1.0) < 1e-6:
+        return outcome
+    return JudgeFailure(
+        f"judge returned invalid probabilities {dict(outcome.probabilities)}", FailureKind.INVALID_PROBABILITIES
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +107,7 @@ class JudgeTier:
         coordinator: Coordinator | None = None,
         lock_ttl_s: float = 180.0,
         poll_s: float = 0.1,
+        deadline_s: float | None = None,
     ) -> None:
         self._cache = cache
         self._observer = observer
@@ -81,14 +117,18 @@ class JudgeTier:
         self._owner = uuid.uuid4().hex  # this replica, as a lock owner
         self._lock_ttl_ms = int(lock_ttl_s * 1000)
         self._poll_s = poll_s
+        # The longest a caller waits for the pairs it needs, however long the judge takes
+        # (a judge's own deadline covers its calls; this covers waiting on other requests' calls too).
+        self._deadline_s = deadline_s
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def grade(self, requests: Mapping[K, JudgeRequest], judge: NamedJudge) -> dict[K, Grade]:
         """One grade per request key: from the cache, from a judging already under way, or from the judge."""
+        started = time.monotonic()
         try:
             identity = await judge.judge.identity()
         except Exception as exc:  # an unreachable judge cannot even name its model
-            self._observer.judge_call(judge.name, 0.0, len(requests), failed=True)
+            self._observer.judge_call(judge.name, 0.0, 0, {FailureKind.UNAVAILABLE.value: len(requests)})
             failed = Grade.failed(Status.JUDGE_ERROR, f"judge {judge.name!r} unavailable: {type(exc).__name__}: {exc}")
             return dict.fromkeys(requests, failed)
         # Requests that differ only in what the judge never sees share one cache key.
@@ -117,8 +157,21 @@ class JudgeTier:
             # work that other requests are waiting on.
             self._spawn(self._claim_and_judge(to_judge, judge))
         for ck, future in waiting.items():
-            results[ck] = await asyncio.shield(future)
+            results[ck] = await self._wait(future, started, judge.name)
         return {key: results[ck] for key, ck in key_of.items()}
+
+    async def _wait(self, future: asyncio.Future[Grade], started: float, judge: str) -> Grade:
+        """The grade, or an error once the deadline (counted from the caller's arrival) has passed.
+        The judging goes on for whoever else waits for it; shield keeps it from being cancelled."""
+        if self._deadline_s is None:
+            return await asyncio.shield(future)
+        remaining = self._deadline_s - (time.monotonic() - started)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout=max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            return Grade.failed(
+                Status.JUDGE_ERROR, f"judge {judge!r} gave no grade within the {self._deadline_s:g}s deadline"
+            )
 
     def _spawn(self, work) -> None:
         task = asyncio.create_task(work)
@@ -195,25 +248,35 @@ class JudgeTier:
     async def _judge_chunk(self, chunk: list[_Pending], judge: NamedJudge) -> None:
         started = time.perf_counter()
         try:
-            outcomes = await judge.judge.judge([item.request for item in chunk])
+            outcomes = list(await judge.judge.judge([item.request for item in chunk]))
             if len(outcomes) != len(chunk):
                 raise RuntimeError(f"judge returned {len(outcomes)} outcomes for {len(chunk)} pairs")
         except Exception as exc:  # any failure of the call becomes a per-item error
-            self._observer.judge_call(judge.name, time.perf_counter() - started, len(chunk), failed=True)
-            log.warning("judge %s failed on %d pairs: %s", judge.name, len(chunk), exc)
             reason = f"judge {judge.name!r} failed: {type(exc).__name__}: {exc}"
-            outcomes = [JudgeFailure(reason)] * len(chunk)
-        else:
-            self._observer.judge_call(judge.name, time.perf_counter() - started, len(chunk), failed=False)
+            outcomes = [JudgeFailure(reason, failure_kind(exc))] * len(chunk)
+        outcomes = [checked(outcome) for outcome in outcomes]
 
         fresh: dict[str, Judgement] = {}
         grades: dict[str, Grade] = {}
+        failures: Counter[str] = Counter()
         for item, outcome in zip(chunk, outcomes, strict=True):
             if isinstance(outcome, Judgement):
                 fresh[item.key] = outcome
                 grades[item.key] = Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities)
             else:
+                failures[outcome.kind.value] += 1
                 grades[item.key] = Grade.failed(Status.JUDGE_ERROR, outcome.reason)
+        self._observer.judge_call(judge.name, time.perf_counter() - started, len(fresh), failures)
+        if failures:
+            first = next(o for o in outcomes if isinstance(o, JudgeFailure))
+            log.warning(
+                "judge %s failed on %d of %d pairs (%s); first: %s",
+                judge.name,
+                sum(failures.values()),
+                len(chunk),
+                ", ".join(f"{kind}: {n}" for kind, n in sorted(failures.items())),
+                first.reason,
+            )
         # Write the cache before releasing the waiters: a request arriving in between then
         # finds the grade in the cache instead of judging the pair a second time.
         if fresh:

@@ -16,6 +16,7 @@ of a", "it is a", an article). None of these can turn one name into a different 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import regex
 
@@ -24,6 +25,7 @@ NORMALISATION_VERSION = "method-v2"  # part of every cache key: a changed rule n
 _NOT_LETTER_NUMBER_DASH_OR_SPACE = regex.compile(r"[^\p{L}\p{N}\p{Pd}\s]")
 _WHITESPACE = regex.compile(r"\s+")
 _DASH = regex.compile(r"\p{Pd}")
+_NONSPACING_MARK = regex.compile(r"\p{Mn}+")
 
 # Leading words that describe the answer rather than name the object.
 _LEADING_FILLER = regex.compile(
@@ -41,11 +43,13 @@ def normalise(text: str) -> str:
 
 
 def fold_diacritics(text: str) -> str:
-    """'crème brûlée' -> 'creme brulee'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """'crème brûlée' -> 'creme brulee': compatibility decomposition, then no nonspacing marks."""
+    if text.isascii():
+        return text
+    return _NONSPACING_MARK.sub("", unicodedata.normalize("NFKD", text))
 
 
+@lru_cache(maxsize=8192)  # a pair's strings are keyed several times (rules, taxonomy look-ups)
 def label_key(normalised: str) -> str:
     """A key under which two spellings of the same name compare equal.
 

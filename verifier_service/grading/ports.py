@@ -87,7 +87,9 @@ class GradingObserver(Protocol):
 
     def cache_error(self, operation: str) -> None: ...
 
-    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None: ...
+    def judge_call(self, judge: str, seconds: float, ok: int, failures: Mapping[str, int]) -> None:
+        """One judge call: its wall time, the pairs it graded, and the pairs it failed, by kind."""
+        ...
 
     def in_flight(self, delta: int) -> None: ...
 
@@ -104,7 +106,7 @@ class NullObserver:
     def cache_error(self, operation: str) -> None:
         pass
 
-    def judge_call(self, judge: str, seconds: float, pairs: int, failed: bool) -> None:
+    def judge_call(self, judge: str, seconds: float, ok: int, failures: Mapping[str, int]) -> None:
         pass
 
     def in_flight(self, delta: int) -> None:

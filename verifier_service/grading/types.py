@@ -75,11 +75,30 @@ class Judgement:
     probabilities: Mapping[str, float] | None = None
 
 
+class JudgeUnavailable(Exception):
+    """Raised by a judge adapter that cannot reach its judge (down, overloaded, breaker open, too slow)."""
+
+
+class JudgeProtocolViolation(Exception):
+    """Raised by a judge adapter whose judge answered something its API does not allow."""
+
+
+class FailureKind(str, Enum):
+    """Why a judge could not grade a pair (a metric label: keep the set small)."""
+
+    UNAVAILABLE = "unavailable"  # not reachable, overloaded, breaker open, past its deadline
+    PROTOCOL = "protocol"  # answered something its API does not allow
+    NOT_A_CATEGORY = "not_a_category"  # answered, but not with one of the six categories
+    INVALID_PROBABILITIES = "invalid_probabilities"  # NaN, negative, or not summing to one
+    ERROR = "error"  # anything else
+
+
 @dataclass(frozen=True, slots=True)
 class JudgeFailure:
     """A judge could not grade one pair; ``reason`` says why, for the caller."""
 
     reason: str
+    kind: FailureKind = FailureKind.ERROR
 
 
 JudgeOutcome = Judgement | JudgeFailure

@@ -32,7 +32,8 @@ from typing import Any, Literal
 import httpx
 
 from verifier_service.grading.categories import CATEGORY_NAMES, parse_category
-from verifier_service.grading.types import JudgeFailure, Judgement, JudgeOutcome, JudgeRequest
+from verifier_service.grading.judge_tier import failure_kind
+from verifier_service.grading.types import FailureKind, JudgeFailure, Judgement, JudgeOutcome, JudgeRequest
 from verifier_service.judges.prompt import PROMPT_VERSION, chat_messages
 from verifier_service.judges.resilience import JudgeProtocolError, RemoteCaller, RemotePolicy, check_response
 
@@ -132,7 +133,7 @@ class OpenAICompatibleJudge:
             value, offset = self._category_text(content)
             category = parse_category(value)
         except ValueError as exc:
-            return JudgeFailure(f"judge answered {content[:80]!r}, not a category ({exc})")
+            return JudgeFailure(f"judge answered {content[:80]!r}, not a category ({exc})", FailureKind.NOT_A_CATEGORY)
         return Judgement(category, first_token_distribution(choice.get("logprobs"), offset))
 
     def _category_text(self, content: str) -> tuple[str, int]:
@@ -155,7 +156,7 @@ class OpenAICompatibleJudge:
         outcomes: list[JudgeOutcome] = []
         for result in results:
             if isinstance(result, Exception):
-                outcomes.append(JudgeFailure(f"{type(result).__name__}: {result}"))
+                outcomes.append(JudgeFailure(f"{type(result).__name__}: {result}", failure_kind(result)))
             elif isinstance(result, BaseException):  # cancellation and the like are not ours to swallow
                 raise result
             else:
@@ -194,8 +195,8 @@ def _credit_candidates(candidates: list[Any]) -> dict[str, float] | None:
             continue
         text = str(candidate.get("token", "")).strip().lower()
         logprob = candidate.get("logprob")
-        if not text or not isinstance(logprob, (int, float)):
-            continue
+        if not text or not isinstance(logprob, (int, float)) or math.isnan(logprob) or logprob > 0:
+            continue  # not a log-probability
         owners = [name for name in CATEGORY_NAMES if name.startswith(text)]
         if len(owners) == 1:
             mass[owners[0]] += math.exp(logprob)

@@ -12,15 +12,16 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from verifier_service.config import RemotePolicy
+from verifier_service.grading.types import JudgeProtocolViolation, JudgeUnavailable
 
 T = TypeVar("T")
 
 
-class JudgeUnavailableError(RuntimeError):
-    """The judge server cannot be used right now (down, overloaded, breaker open)."""
+class JudgeUnavailableError(JudgeUnavailable, RuntimeError):
+    """The judge server cannot be used right now (down, overloaded, breaker open, past the deadline)."""
 
 
-class JudgeProtocolError(RuntimeError):
+class JudgeProtocolError(JudgeProtocolViolation, RuntimeError):
     """The judge server answered something that does not follow its API."""
 
 
@@ -81,21 +82,32 @@ class RemoteCaller:
         self._semaphore = asyncio.Semaphore(policy.max_concurrency)
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run ``attempt`` under the policy. The deadline covers the whole call: the wait for a
+        concurrency slot, every attempt and the backoff between them, so a hung server costs a
+        caller at most ``policy.timeout`` however many pairs are queued before it."""
         self.breaker.before_call()
         try:
-            async with self._semaphore:
-                result = await asyncio.wait_for(self._with_retries(attempt), timeout=self.policy.timeout)
+            result = await asyncio.wait_for(self._in_turn(attempt), timeout=self.policy.timeout)
         except asyncio.TimeoutError:
             self.breaker.record_failure()
-            raise JudgeUnavailableError(f"judge did not answer within {self.policy.timeout:.0f}s") from None
+            raise JudgeUnavailableError(
+                f"judge did not answer within {self.policy.timeout:g}s (waiting for a free slot included)"
+            ) from None
         except JudgeProtocolError:
             self.breaker.record_success()  # it answered: the server is up, the answer was bad
             raise
+        except httpx.TransportError as exc:
+            self.breaker.record_failure()
+            raise JudgeUnavailableError(f"{type(exc).__name__}: {exc}") from exc
         except Exception:
             self.breaker.record_failure()
             raise
         self.breaker.record_success()
         return result
+
+    async def _in_turn(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        async with self._semaphore:
+            return await self._with_retries(attempt)
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
         retrying = AsyncRetrying(

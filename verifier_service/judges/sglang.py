@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from verifier_service.grading.types import JudgeFailure, JudgeOutcome, JudgeRequest
+from verifier_service.grading.types import FailureKind, JudgeFailure, JudgeOutcome, JudgeRequest
 from verifier_service.judges.chat_prompt import ChatPromptEncoder, load_tokenizer
 from verifier_service.judges.prompt import PROMPT_VERSION
 from verifier_service.judges.resilience import JudgeProtocolError, RemoteCaller, RemotePolicy, check_response
@@ -138,7 +138,7 @@ class SGLangJudge:
                 totals = [_reply_logprob(row, option) for row, option in zip(rows, options, strict=True)]
                 outcomes.append(judgement_from_option_logprobs(totals))
             except (JudgeProtocolError, ValueError, TypeError, KeyError) as exc:
-                outcomes.append(JudgeFailure(f"malformed answer from SGLang: {exc}"))
+                outcomes.append(JudgeFailure(f"malformed answer from SGLang: {exc}", FailureKind.PROTOCOL))
         return outcomes
 
     async def check_ready(self) -> None:

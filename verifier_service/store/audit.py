@@ -1,99 +1,218 @@
-"""The audit log: every item of every answered request, as the client received it.
+"""The audit log: every answered request, with each item as the client received it.
 
-One SQLite table in the data directory. Writes happen after grading and before the answer
-is sent, in a worker thread; a failing audit write is logged and counted, never fails the
-request (the grades are the product, the audit its record).
+One SQLite file in the data directory, one row per request: the request's own fields (run,
+judge, taxonomy, endpoint) once, and its items as one compact JSON array. Its disk cost is
+about the size of the request, whatever the batch size or the length of a run name.
+
+Durability: a request is answered only after its row is committed, by one writer thread that
+commits every waiting request in one transaction (group commit: concurrent requests share the
+disk's cost). With WAL and ``synchronous=NORMAL`` a committed row survives the process being
+killed (SIGKILL) at any moment; a power loss can drop the last transactions, unless the
+setting ``audit_synchronous`` is ``FULL``. A failed write is logged and counted by the caller,
+never withheld from the client.
+
+Retention: rows older than ``retention_s`` are deleted, then the oldest until the rows hold at
+most ``max_bytes``, at start-up and every ``prune_every_s`` seconds; the file is shrunk as it
+goes (incremental vacuum).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
+import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    request_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS requests (
+    request_id TEXT PRIMARY KEY,
     created_at REAL NOT NULL,
+    endpoint TEXT NOT NULL,
     run TEXT,
-    item_id TEXT,
-    ground_truth TEXT NOT NULL,
-    prediction TEXT NOT NULL,
-    taxonomy TEXT,
     judge TEXT,
-    status TEXT NOT NULL,
-    category TEXT,
-    source TEXT,
-    error TEXT,
-    PRIMARY KEY (request_id, position)
-)
+    taxonomy TEXT,
+    item_count INTEGER NOT NULL,
+    items BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (created_at);
 """
+# One item, as an array: position in the items array is the item's position in the request.
+ITEM_FIELDS = ("id", "ground_truth", "prediction", "taxonomy", "status", "category", "source", "reason", "error")
 
 
-@dataclass(frozen=True)
-class AuditRecord:
-    position: int
-    item_id: str | None
-    ground_truth: str
-    prediction: str
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One answered request. ``items`` holds one tuple per item, in ``ITEM_FIELDS`` order."""
+
+    request_id: str
+    endpoint: str
+    run: str | None
+    judge: str | None
     taxonomy: str | None
-    status: str
-    category: str | None
-    source: str | None
-    error: str | None
+    items: Sequence[tuple[Any, ...]]
+    created_at: float = field(default_factory=time.time)
 
 
 class AuditLog:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_s: float | None = None,
+        max_bytes: int | None = None,
+        prune_every_s: float = 300.0,
+        synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._retention_s = retention_s
+        self._max_bytes = max_bytes
+        self._prune_every_s = prune_every_s
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        with self._lock, self._conn:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(_SCHEMA)
+        self.commits = 0  # transactions written (each holds every request that was waiting)
+        self._queue: queue.SimpleQueue[tuple[AuditEntry, asyncio.AbstractEventLoop, asyncio.Future[None]] | None]
+        self._queue = queue.SimpleQueue()
+        self.prune()
+        self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
+        self._writer.start()
 
-    def _write(self, request_id: str, run: str | None, judge: str | None, records: Sequence[AuditRecord]) -> None:
-        now = time.time()
+    async def record(self, entry: AuditEntry) -> None:
+        """Returns once the entry is committed (raises if the write failed)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.put((entry, loop, done))
+        await done
+
+    # ---- the writer thread --------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        next_prune = time.monotonic() + self._prune_every_s
+        while True:
+            batch = []
+            try:
+                batch.append(self._queue.get(timeout=max(next_prune - time.monotonic(), 0.01)))
+            except queue.Empty:
+                pass  # nothing to write: time to prune
+            while True:  # everything waiting now goes into one transaction
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            entries = [b for b in batch if b is not None]
+            if entries:
+                self._commit(entries)
+            if None in batch:  # close() was called
+                return
+            if time.monotonic() >= next_prune:
+                self._prune_logged()
+                next_prune = time.monotonic() + self._prune_every_s
+
+    def _commit(self, batch: list[tuple[AuditEntry, asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
         rows = [
             (
-                request_id,
-                r.position,
-                now,
-                run,
-                r.item_id,
-                r.ground_truth,
-                r.prediction,
-                r.taxonomy,
-                judge,
-                r.status,
-                r.category,
-                r.source,
-                r.error,
+                e.request_id,
+                e.created_at,
+                e.endpoint,
+                e.run,
+                e.judge,
+                e.taxonomy,
+                len(e.items),
+                orjson.dumps(e.items),
             )
-            for r in records
+            for e, _, _ in batch
         ]
-        with self._lock, self._conn:
-            self._conn.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        error: Exception | None = None
+        try:
+            with self._lock:
+                self._conn.execute("BEGIN")
+                try:
+                    self._conn.executemany("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+                self.commits += 1
+        except Exception as exc:
+            error = exc
+        for _, loop, done in batch:
+            loop.call_soon_threadsafe(_settle, done, error)
 
-    async def record(self, request_id: str, run: str | None, judge: str | None, records: Sequence[AuditRecord]) -> None:
-        await asyncio.to_thread(self._write, request_id, run, judge, list(records))
+    def _prune_logged(self) -> None:
+        try:
+            self.prune()
+        except Exception as exc:  # retention is housekeeping: it must not stop the writer
+            log.warning("audit log pruning failed: %s", exc)
 
-    def read(self, request_id: str) -> list[dict]:
+    def prune(self, now: float | None = None) -> int:
+        """Apply the retention settings; returns how many requests were deleted."""
+        now = time.time() if now is None else now
+        deleted = 0
         with self._lock:
-            cursor = self._conn.execute("SELECT * FROM audit WHERE request_id = ? ORDER BY position", (request_id,))
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            if self._retention_s is not None:
+                deleted += self._conn.execute(
+                    "DELETE FROM requests WHERE created_at < ?", (now - self._retention_s,)
+                ).rowcount
+            if self._max_bytes is not None:
+                total = self._conn.execute("SELECT COALESCE(SUM(length(items)), 0) FROM requests").fetchone()[0]
+                if total > self._max_bytes:
+                    # the oldest requests whose removal brings the total under the bound
+                    cut = self._conn.execute(
+                        "SELECT created_at FROM (SELECT created_at, SUM(length(items)) OVER (ORDER BY created_at DESC)"
+                        " AS newer FROM requests) WHERE newer > ? ORDER BY created_at DESC LIMIT 1",
+                        (self._max_bytes,),
+                    ).fetchone()
+                    if cut is not None:
+                        deleted += self._conn.execute("DELETE FROM requests WHERE created_at <= ?", cut).rowcount
+            if deleted:
+                self._conn.execute("PRAGMA incremental_vacuum")
+        return deleted
+
+    # ---- reading ----------------------------------------------------------------------------------
+    def read(self, request_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT request_id, created_at, endpoint, run, judge, taxonomy, items FROM requests"
+                " WHERE request_id = ?",
+                (request_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        request_id, created_at, endpoint, run, judge, taxonomy, items = row
+        return {
+            "request_id": request_id,
+            "created_at": created_at,
+            "endpoint": endpoint,
+            "run": run,
+            "judge": judge,
+            "taxonomy": taxonomy,
+            "items": [dict(zip(ITEM_FIELDS, item, strict=True)) for item in orjson.loads(items)],
+        }
 
     def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join(timeout=30)
         with self._lock:
             self._conn.close()
 
 
-def item_id_text(item_id: object) -> str | None:
-    return None if item_id is None else json.dumps(item_id)
+def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
+    if done.done():  # the waiting request was cancelled: the row is written all the same
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)

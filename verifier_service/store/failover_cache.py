@@ -3,12 +3,18 @@
 Every grade is written to both while Redis is up (the embedded cache stays warm for a
 failover), and to the embedded one alone while it is down; reads go to Redis when it is up,
 then to the embedded cache for what Redis lacks (copied back to Redis).
-While Redis is down, single-flight is per process only (every claim succeeds). Redis is
-tried again every ``retry_s`` seconds; each switch is logged and reported to ``on_switch``.
+While Redis is down, single-flight is per process only (every claim succeeds). Each switch is
+logged and reported to ``on_switch``.
+
+No flapping: while on the embedded cache, one probe (a PING, never a real operation) asks Redis
+every ``retry_s`` seconds, and only a probe's answer switches back. Operations that were already
+under way when the switch back happened cannot switch away again when they fail late: only a
+failure of an operation started after the last switch counts. So one outage is two switches.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,6 +43,8 @@ class FailoverCache:
         self._on_switch = on_switch or (lambda backend: None)
         self.using_primary = True
         self._retry_at = 0.0
+        self._since = time.monotonic()  # when the last switch happened
+        self._probe = asyncio.Lock()
 
     @property
     def backend(self) -> str:
@@ -44,22 +52,39 @@ class FailoverCache:
 
     async def _on_primary(self, call: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
         """(True, result) when Redis answered; (False, None) when it is (still) unreachable."""
-        if not self.using_primary and time.monotonic() < self._retry_at:
+        if not self.using_primary and not await self._primary_is_back():
             return False, None
+        started = time.monotonic()
         try:
             result = await call()
         except Exception as exc:  # redis-py raises ConnectionError, TimeoutError, OSError...
-            if self.using_primary:
-                log.warning("Redis at %s unreachable (%s); using the embedded cache", self.primary.url, exc)
-                self.using_primary = False
-                self._on_switch("embedded")
-            self._retry_at = time.monotonic() + self.retry_s
+            if self.using_primary and started >= self._since:  # a late failure from before a switch is old news
+                self._switch(False, f"Redis at {self.primary.url} unreachable ({exc}); using the embedded cache")
             return False, None
-        if not self.using_primary:
-            log.warning("Redis at %s is back; using it again", self.primary.url)
-            self.using_primary = True
-            self._on_switch("redis")
         return True, result
+
+    async def _primary_is_back(self) -> bool:
+        """At most one probe every ``retry_s``, by one caller at a time; the others stay embedded."""
+        if time.monotonic() < self._retry_at or self._probe.locked():
+            return False
+        async with self._probe:
+            if self.using_primary:
+                return True
+            self._retry_at = time.monotonic() + self.retry_s
+            try:
+                await self.primary.check_ready()
+            except Exception:
+                return False
+            self._switch(True, f"Redis at {self.primary.url} is back; using it again")
+            return True
+
+    def _switch(self, to_primary: bool, message: str) -> None:
+        log.warning(message)
+        self.using_primary = to_primary
+        self._since = time.monotonic()
+        if not to_primary:
+            self._retry_at = self._since + self.retry_s
+        self._on_switch("redis" if to_primary else "embedded")
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, Judgement]:
         ok, found = await self._on_primary(lambda: self.primary.get_many(keys))

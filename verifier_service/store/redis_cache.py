@@ -28,10 +28,21 @@ class RedisGradeCache:
         self, url: str, *, prefix: str = "verifier:", ttl_s: int | None = None, timeout_s: float = 1.0
     ) -> None:
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
         self.url = url
+        # One immediate retry on a fresh connection when a pooled one turns out dead (Redis was
+        # restarted): without it, every stale connection in the pool fails one call after a
+        # recovery, and the failover cache would switch away again. Timeouts are not retried.
         self._redis = redis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry_on_timeout=False
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry_on_timeout=False,
+            retry=Retry(NoBackoff(), retries=1),
+            retry_on_error=[RedisConnectionError],
         )
         self._prefix = prefix
         self._ttl_s = ttl_s

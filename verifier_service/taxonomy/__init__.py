@@ -2,7 +2,12 @@
 
 from verifier_service.taxonomy.files import load_taxonomies, load_taxonomy_file, parse_taxonomy_text
 from verifier_service.taxonomy.model import Node, Taxonomy, TaxonomyError
-from verifier_service.taxonomy.registry import BrowsableTaxonomy, TaxonomyConflict, TaxonomyRegistry
+from verifier_service.taxonomy.registry import (
+    BrowsableTaxonomy,
+    TaxonomyConflict,
+    TaxonomyRegistry,
+    TooManyTaxonomies,
+)
 
 __all__ = [
     "BrowsableTaxonomy",
@@ -11,6 +16,7 @@ __all__ = [
     "TaxonomyConflict",
     "TaxonomyError",
     "TaxonomyRegistry",
+    "TooManyTaxonomies",
     "load_taxonomies",
     "load_taxonomy_file",
     "parse_taxonomy_text",

@@ -1,10 +1,17 @@
-"""Taxonomy files (YAML or JSON): parsing, loading from disk, the bundled ones, saving uploads."""
+"""Taxonomy files (YAML or JSON): parsing, loading from disk, the bundled ones, saving uploads.
+
+Uploads are untrusted: YAML aliases are refused (a few hundred bytes of nested aliases expand
+to gigabytes: the "billion laughs"), nesting is bounded, and JSON is parsed by orjson (strict,
+with a recursion limit), so a hostile file costs at most its own size to reject.
+"""
 
 from __future__ import annotations
 
-import json
+import os
+import tempfile
 from pathlib import Path
 
+import orjson
 import yaml
 
 from verifier_service.taxonomy.model import Taxonomy, TaxonomyError
@@ -12,15 +19,35 @@ from verifier_service.taxonomy.model import Taxonomy, TaxonomyError
 SUFFIXES = (".yaml", ".yml", ".json")
 # libyaml's parser when PyYAML was built with it (about 10x faster on the bundled files).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NESTING = 16  # a taxonomy is a mapping of a list of mappings of lists: four levels deep
 
 
-def parse_taxonomy_text(text: str, *, fmt: str, name: str | None = None) -> Taxonomy:
+def parse_taxonomy_text(text: str, *, fmt: str, name: str | None = None, max_nodes: int | None = None) -> Taxonomy:
     """Parse YAML (``fmt='yaml'``) or JSON text into a validated taxonomy."""
     try:
-        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_YAML_LOADER)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        if fmt == "json":
+            data = orjson.loads(text)
+        else:
+            _check_yaml_shape(text)
+            data = yaml.load(text, Loader=_YAML_LOADER)
+            orjson.dumps(data)  # what YAML allows but JSON does not (lone surrogates, dates) cannot be kept
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, yaml.YAMLError, RecursionError) as exc:
         raise TaxonomyError(f"not valid {fmt.upper()}: {exc}") from None
-    return Taxonomy.from_dict(data, name=name)
+    return Taxonomy.from_dict(data, name=name, max_nodes=max_nodes)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Refuse aliases and deep nesting before anything is built (one pass over libyaml's events)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise TaxonomyError("YAML anchors and aliases are not accepted in a taxonomy (write each node out)")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise TaxonomyError(f"a taxonomy is nested at most {MAX_NESTING} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def load_taxonomy_file(path: Path) -> Taxonomy:
@@ -64,7 +91,14 @@ def save_user_taxonomy(data_dir: Path, taxonomy: Taxonomy) -> Path:
     directory = user_taxonomy_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{taxonomy.name}.json"
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    temporary.replace(path)  # atomic: a crash never leaves half a file
+    # A temporary file of its own (two uploads of one name at once must not share one), then an
+    # atomic rename: a crash never leaves half a file, and the last upload wins whole.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{taxonomy.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(orjson.dumps(taxonomy.to_dict(), option=orjson.OPT_INDENT_2))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path

@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 from verifier_service.grading.categories import Category
@@ -42,6 +43,9 @@ class Node:
     # Nodes easily taken for this one by name ("geranium" for a pelargonium): a pair whose
     # lineages meet through an overlap is never settled "wrong" by the tree; the judge decides.
     overlaps: tuple[str, ...] = ()
+
+
+_MAX_SCANNED_WORDS = 64  # answers are short; a longer one is a sentence, wrong by rule already
 
 
 def term_key(term: str) -> str:
@@ -68,15 +72,18 @@ class Taxonomy:
     sources: tuple[str, ...] = ()
     version: str = ""
     _by_key: dict[str, str] = field(default_factory=dict, repr=False)
+    _longest_name: int = field(default=1, repr=False)  # in words, for scanning answers
 
     # ---- construction -------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: Any, *, name: str | None = None) -> Taxonomy:
-        if not isinstance(data, dict):
-            raise TaxonomyError("a taxonomy must be a mapping with a 'nodes' list")
+    def from_dict(cls, data: Any, *, name: str | None = None, max_nodes: int | None = None) -> Taxonomy:
+        if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
+            raise TaxonomyError("a taxonomy must be a mapping (with string keys) with a 'nodes' list")
         raw_nodes = data.get("nodes")
         if not isinstance(raw_nodes, list) or not raw_nodes:
             raise TaxonomyError("a taxonomy needs a non-empty 'nodes' list")
+        if max_nodes is not None and len(raw_nodes) > max_nodes:
+            raise TaxonomyError(f"{len(raw_nodes)} nodes; the limit is {max_nodes}")
         taxonomy_name = name or data.get("name")
         if not isinstance(taxonomy_name, str) or not taxonomy_name.strip():
             raise TaxonomyError("a taxonomy needs a 'name'")
@@ -143,6 +150,7 @@ class Taxonomy:
         # The version hashes the validated content, not the input's spelling: the same taxonomy
         # saved and loaded again (or reformatted) keeps its version, and so its cache keys.
         taxonomy.version = _content_hash(taxonomy.to_dict())
+        taxonomy._longest_name = max(len(key.split()) for key in by_key)
         return taxonomy
 
     # ---- queries ------------------------------------------------------------------
@@ -204,6 +212,7 @@ class Taxonomy:
                         ("parent", n.parent),
                         ("rank", n.rank),
                         ("synonyms", list(n.synonyms)),
+                        ("overlaps", list(n.overlaps)),
                     )
                     if v
                 }
@@ -212,11 +221,42 @@ class Taxonomy:
         }
 
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
-        """The category the tree settles for a pair, or ``None`` when either term is unknown."""
+        """The category the tree settles for a pair, or ``None`` when either term is unknown.
+
+        An answer the tree does not know as a whole, but in which it finds two classes on
+        different branches ("robin, blue jay", "737-800/737-900", "a robin oder a cardinal"),
+        lists several options: ``wrong``, whatever joins them.
+        """
         truth = self.lookup(ground_truth)
-        guess = self.lookup(prediction)
-        if truth is None or guess is None:
+        if truth is None:
             return None
+        guess = self.lookup(prediction)
+        if guess is None:
+            return Category.WRONG if self.names_several_classes(prediction) else None
+        return self.relation(truth, guess)
+
+    def names_several_classes(self, text: str) -> bool:
+        nodes = self.named_nodes(text)
+        return any(self.relation(a, b) is Category.WRONG for a, b in combinations(nodes, 2))
+
+    def named_nodes(self, text: str) -> list[Node]:
+        """The nodes named in a text, longest names first, left to right, without overlap."""
+        words = term_key(text).split()[:_MAX_SCANNED_WORDS]
+        found: dict[str, Node] = {}
+        start = 0
+        while start < len(words):
+            for size in range(min(self._longest_name, len(words) - start), 0, -1):
+                node = self.lookup(" ".join(words[start : start + size]))
+                if node is not None:
+                    found.setdefault(node.name, node)
+                    start += size
+                    break
+            else:
+                start += 1
+        return list(found.values())
+
+    def relation(self, truth: Node, guess: Node) -> Category | None:
+        """The category of ``guess`` for ``truth``; ``None`` when an overlap leaves it to the judge."""
         if truth is guess:
             return Category.SPECIFIC
         truth_line = self.lineage(truth)
@@ -244,8 +284,8 @@ class Taxonomy:
 
 
 def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
-    if not isinstance(raw, dict):
-        problems.append(f"node #{index} must be a mapping with a 'name'")
+    if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
+        problems.append(f"node #{index} must be a mapping (with string keys) with a 'name'")
         return None
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -273,16 +313,19 @@ def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
 
 
 def _find_cycles(nodes: dict[str, Node]) -> list[str]:
+    """Every cycle of parents, in time linear in the number of nodes (each is walked once)."""
     problems = []
     settled: set[str] = set()
     for start in nodes:
         path: list[str] = []
+        on_path: dict[str, int] = {}  # name -> position in path
         current: str | None = start
         while current is not None and current not in settled:
-            if current in path:
-                cycle = path[path.index(current) :] + [current]
+            if current in on_path:
+                cycle = path[on_path[current] :] + [current]
                 problems.append("cycle: " + " -> ".join(cycle))
                 break
+            on_path[current] = len(path)
             path.append(current)
             current = nodes[current].parent
         settled.update(path)

@@ -8,6 +8,7 @@ and WordNet, are fixed and cannot be replaced by an upload.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +37,10 @@ class TaxonomyConflict(ValueError):
     """An upload tried to replace a bundled or configured taxonomy."""
 
 
+class TooManyTaxonomies(ValueError):
+    """An upload past the number of uploaded taxonomies the service keeps."""
+
+
 class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
     def __init__(
         self,
@@ -43,8 +48,11 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         uploaded: Mapping[str, Taxonomy] | None = None,
         *,
         data_dir: Path | None = None,
+        max_uploads: int | None = None,
     ) -> None:
         self._fixed = dict(fixed or {})
+        self._max_uploads = max_uploads
+        self._lock = threading.Lock()  # uploads run in worker threads
         self._uploaded = dict(uploaded or {})
         clash = set(self._fixed) & set(self._uploaded)
         if clash:
@@ -60,6 +68,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         paths: list[Path] | None = None,
         wordnet: bool = False,
         wordnet_path: Path | None = None,
+        max_uploads: int | None = None,
     ) -> TaxonomyRegistry:
         """Bundled and configured files, WordNet when enabled, and what was uploaded before. Names are unique."""
         fixed: dict[str, BrowsableTaxonomy] = dict(
@@ -73,7 +82,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
             fixed["wordnet"] = WordNetTaxonomy(data_dir, source=wordnet_path or DEBIAN_WORDNET)
         upload_dir = user_taxonomy_dir(data_dir)
         uploaded = load_taxonomies([upload_dir]) if upload_dir.is_dir() else {}
-        return cls(fixed, uploaded, data_dir=data_dir)
+        return cls(fixed, uploaded, data_dir=data_dir, max_uploads=max_uploads)
 
     # ---- Mapping ----------------------------------------------------------------------------
     def __getitem__(self, name: str) -> BrowsableTaxonomy:
@@ -95,9 +104,16 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
             raise TaxonomyConflict(
                 f"{taxonomy.name!r} is a bundled or configured taxonomy; upload yours under another name"
             )
-        if self._data_dir is not None:
-            save_user_taxonomy(self._data_dir, taxonomy)
-        self._uploaded[taxonomy.name] = taxonomy
+        with self._lock:
+            replacing = taxonomy.name in self._uploaded
+            if not replacing and self._max_uploads is not None and len(self._uploaded) >= self._max_uploads:
+                raise TooManyTaxonomies(
+                    f"{len(self._uploaded)} uploaded taxonomies are kept, the limit (max_uploaded_taxonomies); "
+                    "replace one of them instead"
+                )
+            if self._data_dir is not None:
+                save_user_taxonomy(self._data_dir, taxonomy)
+            self._uploaded[taxonomy.name] = taxonomy
 
     def is_fixed(self, name: str) -> bool:
         return name in self._fixed
