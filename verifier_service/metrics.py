@@ -68,15 +68,15 @@ class ServiceMetrics:
         self.in_flight_items = Gauge("verifier_items_in_flight", "Items being graded right now", registry=self.registry)
 
     # ---- GradingObserver -----------------------------------------------------------
-    def items_graded(self, grades: Sequence[Grade]) -> None:
-        tally = Tally(
-            (
-                g.source.value if g.source else "none",
-                g.category.value if g.category else "none",
-                g.status.value,
+    def items_graded(self, counts: Sequence[tuple[Grade, int]]) -> None:
+        tally: Tally[tuple[str, str, str]] = Tally()
+        for grade, items in counts:
+            labels = (
+                grade.source.value if grade.source else "none",
+                grade.category.value if grade.category else "none",
+                grade.status.value,
             )
-            for g in grades
-        )
+            tally[labels] += items
         for (source, category, status), count in tally.items():
             self.items.labels(source, category, status).inc(count)
 

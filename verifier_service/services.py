@@ -91,21 +91,38 @@ class Services:
         request_id = uuid.uuid4().hex
         if self.audit_log is None:
             return request_id
-        rows = [
-            (
-                item_id,
-                item.ground_truth,
-                item.prediction,
-                item.taxonomy,
-                grade.status.value,
-                grade.category.value if grade.category else None,
-                grade.source.value if grade.source else None,
-                grade.reason,
-                grade.error,
-            )
-            for item, grade, item_id in zip(items, result.grades, ids or [None] * len(items), strict=True)
-        ]
-        entry = AuditEntry(request_id, endpoint, run, result.judge, taxonomy, rows)
+        # Items share grade objects (one per distinct pair): each distinct verdict is stored once.
+        position: dict[int, int] = {}
+        verdicts: list[tuple] = []
+        verdict = []
+        for grade in result.grades:
+            index = position.get(id(grade))
+            if index is None:
+                index = position[id(grade)] = len(verdicts)
+                category, source = grade.category, grade.source
+                verdicts.append(
+                    (
+                        grade.status.value,
+                        category and category.value,
+                        source and source.value,
+                        grade.reason,
+                        grade.error,
+                    )
+                )
+            verdict.append(index)
+        entry = AuditEntry(
+            request_id,
+            endpoint,
+            run,
+            result.judge,
+            taxonomy,
+            ground_truths=[item[0] for item in items],
+            predictions=[item[1] for item in items],
+            verdicts=verdicts,
+            verdict=verdict,
+            ids=ids if ids and any(i is not None for i in ids) else None,
+            taxonomies=[item[2] for item in items] if any(item[2] for item in items) else None,
+        )
         try:
             await self.audit_log.record(entry)
         except Exception as exc:
@@ -162,6 +179,7 @@ async def build_services(
         judge_batch_size=settings.judge_batch_size,
         lock_ttl_s=settings.lock_ttl_s,
         judge_deadline_s=settings.judge_deadline_s,
+        memo_size=settings.grade_memo_size,
         limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
     )
     return Services(

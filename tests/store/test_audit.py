@@ -77,12 +77,26 @@ async def test_retention_by_age_and_by_size(tmp_path):
 
     from verifier_service.store.audit import AuditEntry, AuditLog
 
-    row = ("id", "dog", "samoyed" * 20, None, "ok", "more specific", "judge", None, None)
-    size = len(orjson.dumps([row] * 10))  # what one request's items take
+    def entry(n, created_at):
+        verdicts = [("ok", "more specific", "judge", None, None)]
+        return AuditEntry(
+            f"r{n}",
+            "grade",
+            None,
+            "j",
+            None,
+            ["dog"] * 10,
+            ["samoyed" * 20] * 10,
+            verdicts,
+            [0] * 10,
+            created_at=created_at,
+        )
+
+    size = len(orjson.dumps(entry(0, 0).columns()))  # what one request's items take
     log = AuditLog(tmp_path / "audit.db", retention_s=3600, max_bytes=int(2.5 * size))
     now = time.time()
     for n, age in enumerate([7200, 1800, 900, 60, 0]):  # one request per age
-        await log.record(AuditEntry(f"r{n}", "grade", None, "j", None, [row] * 10, created_at=now - age))
+        await log.record(entry(n, now - age))
     assert log.prune(now) == 3  # r0 is past the hour; r1 and r2 go to keep the rows under the bound
     assert [log.read(f"r{n}") is not None for n in range(5)] == [False, False, False, True, True]
     log.close()
@@ -94,7 +108,7 @@ async def test_concurrent_requests_share_commits(tmp_path):
     from verifier_service.store.audit import AuditEntry, AuditLog
 
     log = AuditLog(tmp_path / "audit.db")
-    entries = [AuditEntry(f"r{n}", "grade", "run", None, None, [("x",) * 9]) for n in range(200)]
+    entries = [AuditEntry(f"r{n}", "grade", "run", None, None, ["a"], ["b"], [("ok",) * 5], [0]) for n in range(200)]
     await asyncio.gather(*(log.record(e) for e in entries))
     assert all(log.read(e.request_id) for e in entries)
     assert log.commits < 200  # grouped: the writer took what was waiting in one transaction

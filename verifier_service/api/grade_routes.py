@@ -5,15 +5,15 @@ Each handler admits the batch, makes one call into the grader, audits, and answe
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from verifier_service.api.auth import require_api_key
 from verifier_service.api.deps import ServicesDep
+from verifier_service.api.encode import grade_response, json_response
 from verifier_service.api.json_body import OrjsonRoute
 from verifier_service.api.schemas import (
     ClassifyRequest,
     ClassifyResponse,
-    GradeOut,
     GradeRequest,
     GradeResponse,
     Mode,
@@ -32,7 +32,7 @@ ERRORS = {
 
 
 @router.post("/grade", response_model=GradeResponse, responses=ERRORS)
-async def grade(body: GradeRequest, services: ServicesDep) -> GradeResponse:
+async def grade(body: GradeRequest, services: ServicesDep) -> Response:
     """Grade a batch of (ground truth, prediction) pairs; one grade per item, in order.
 
     Items that cannot be graded (no judge configured, judge failure) come back with a
@@ -41,16 +41,9 @@ async def grade(body: GradeRequest, services: ServicesDep) -> GradeResponse:
     items = body.inputs()
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=body.judge)
-    ids = [item.id for item in body.items]
+    ids = body.ids()
     request_id = await services.audit("grade", result, items, run=body.run, taxonomy=body.taxonomy, ids=ids)
-    return GradeResponse(
-        grades=[
-            GradeOut.from_grade(grade, item_id, body.return_probabilities)
-            for grade, item_id in zip(result.grades, ids, strict=True)
-        ],
-        judge=result.judge,
-        request_id=request_id,
-    )
+    return grade_response(result, ids, request_id, with_probabilities=body.return_probabilities)
 
 
 def _classification(category: Category, mode: Mode) -> str:
@@ -79,7 +72,7 @@ def _judge_for_model(model: str | None, services: ServicesDep, warnings: list[st
 
 
 @router.post("/api/v1/classify/{mode}", response_model=ClassifyResponse, responses=ERRORS)
-async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> ClassifyResponse:
+async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> Response:
     """Drop-in replacement for the method's original service.
 
     ``model`` picks a configured judge by its name or by the model it serves (422 otherwise,
@@ -104,9 +97,12 @@ async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> 
             f"{grade.error}); retry the batch (request {request_id})",
             headers={"Retry-After": str(services.settings.compat_retry_after_s)},
         )
-    return ClassifyResponse(
-        classifications=[_classification(g.category, mode) for g in result.grades],  # type: ignore[arg-type]
-        judge=result.judge,
-        warnings=warnings,
-        request_id=request_id,
+    names = {category: _classification(category, mode) for category in {g.category for g in result.grades}}
+    return json_response(
+        {
+            "classifications": [names[g.category] for g in result.grades],
+            "judge": result.judge,
+            "warnings": warnings,
+            "request_id": request_id,
+        }
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi import HTTPException
@@ -53,6 +53,33 @@ class BodySizeLimit:
             {"detail": f"request body over {self.max_bytes} bytes; split the batch"}, status_code=413
         )
         await response(scope, receive, send)
+
+
+class RequestCounter:
+    """ASGI middleware: counts answered requests by route and status code (a plain ASGI
+    middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and two streams per request)."""
+
+    def __init__(self, app: ASGIApp, count: Callable[[str, int], None]) -> None:
+        self.app = app
+        self.count = count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # what the server answers if the app fails before it starts a response
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        finally:
+            route = scope.get("route")  # set by the router once a route matched
+            self.count(getattr(route, "path", "unmatched"), status)
 
 
 class Admission:

@@ -1,4 +1,4 @@
-"""The grading pipeline: validate, normalise, de-duplicate, rules, taxonomy, then the judge tier.
+"""The grading pipeline: validate, the memo, normalise, de-duplicate, rules, taxonomy, then the judge tier.
 
 Pure orchestration over the ports in ``ports.py``: no HTTP, no database, no model code. One
 call, ``Grader.grade``, answers a whole batch: the grades in order and the judge they used.
@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.judge_tier import JudgeTier, NamedJudge
+from verifier_service.grading.memo import GradeMemo, MemoKey
 from verifier_service.grading.normalise import normalise
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge, LabelTaxonomy, NullObserver
 from verifier_service.grading.rules import apply_rules
@@ -67,6 +68,7 @@ class Grader:
         poll_s: float = 0.1,
         limits: GradingLimits = GradingLimits(),
         judge_deadline_s: float | None = None,
+        memo_size: int = 100_000,
     ) -> None:
         if default_judge is None and len(judges) == 1:
             default_judge = next(iter(judges))
@@ -78,6 +80,10 @@ class Grader:
         self._taxonomies: Mapping[str, LabelTaxonomy] = taxonomies if taxonomies is not None else {}
         self._observer = observer or NullObserver()
         self._limits = limits
+        self._memo = GradeMemo(memo_size)
+        # Rule and taxonomy grades are few distinct values: items share one object per value,
+        # so everything done per grade downstream (serialising, metrics, audit) is done rarely.
+        self._interned: dict[Grade, Grade] = {}
         self._judge_tier = JudgeTier(
             cache=cache,
             observer=self._observer,
@@ -99,10 +105,10 @@ class Grader:
         plan = self._validate(items, taxonomy, judge)
         self._observer.in_flight(len(items))
         try:
-            grades = await self._grade(items, taxonomy, plan)
+            grades, counts = await self._grade(items, taxonomy, plan)
         finally:
             self._observer.in_flight(-len(items))
-        self._observer.items_graded(grades)
+        self._observer.items_graded(counts)
         return GradingResult(grades, plan.judge.name if plan.judge else None)
 
     def _validate(self, items: Sequence[GradeInput], taxonomy: str | None, judge: str | None) -> _Plan:
@@ -130,53 +136,93 @@ class Grader:
             raise UnknownNameError(f"unknown taxonomy {name!r}; available: {sorted(self._taxonomies)}")
         return taxonomy
 
-    async def _grade(self, items: Sequence[GradeInput], default_taxonomy: str | None, plan: _Plan) -> list[Grade]:
+    async def _grade(
+        self, items: Sequence[GradeInput], default_taxonomy: str | None, plan: _Plan
+    ) -> tuple[list[Grade], list[tuple[Grade, int]]]:
+        """The grades, one per item, and each distinct grade object with how many items it graded."""
+        # 1. the same pair, as sent, is graded once; a pair graded before comes from the memo.
+        judge_name = plan.judge.name if plan.judge else None
+        contexts = {name: (name, tree.version if tree else None, judge_name) for name, tree in plan.taxonomies.items()}
+        default_context = contexts[default_taxonomy]
+        by_pair: dict[MemoKey, list[int]] = {}
+        for index, (ground_truth, prediction, taxonomy) in enumerate(items):
+            key = (ground_truth, prediction, contexts[taxonomy] if taxonomy else default_context)
+            by_pair.setdefault(key, []).append(index)
         grades: list[Grade | None] = [None] * len(items)
-        # 1-2. normalise and de-duplicate; an answer over the length limit is wrong as it stands.
-        unique: dict[PairKey, list[int]] = {}
+        counts: dict[int, list] = {}  # id(grade) -> [grade, items]: per distinct pair, not per item
+
+        def give(grade: Grade, indexes: list[int]) -> None:
+            for index in indexes:
+                grades[index] = grade
+            counted = counts.get(id(grade))
+            if counted is None:
+                counts[id(grade)] = [grade, len(indexes)]
+            else:
+                counted[1] += len(indexes)
+
+        unsettled: list[MemoKey] = []
+        remembered_judgements = 0
+        for key, indexes in by_pair.items():
+            grade = self._memo.get(key)
+            if grade is None:
+                unsettled.append(key)
+            else:
+                remembered_judgements += grade.source is Source.CACHE
+                give(grade, indexes)
+        if remembered_judgements:
+            self._observer.cache_lookups(hits=remembered_judgements, misses=0)
+
+        # 2-8. the rest: defences, normalisation, rules, taxonomy, cache, judge.
+        if unsettled:
+            for key, grade in (await self._settle_new(unsettled, plan)).items():
+                self._memo.put(key, grade)
+                give(grade, by_pair[key])
+        return grades, [(grade, n) for grade, n in counts.values()]  # type: ignore[return-value]  # all filled
+
+    async def _settle_new(self, pairs: list[MemoKey], plan: _Plan) -> dict[MemoKey, Grade]:
+        settled: dict[MemoKey, Grade] = {}
+        # 2-3. an answer over the length limit is wrong as it stands; the others are defused,
+        # normalised and de-duplicated once more (two spellings may normalise alike).
+        normal_forms: dict[PairKey, list[MemoKey]] = {}
         limit = self._limits.max_label_chars
-        for index, item in enumerate(items):
-            await _breathe(index)
-            if limit is not None and len(item.prediction) > limit:
-                grades[index] = Grade(
+        for n, pair in enumerate(pairs):
+            await _breathe(n)
+            ground_truth, raw_prediction, (taxonomy, _, _) = pair
+            if limit is not None and len(raw_prediction) > limit:
+                settled[pair] = Grade(
                     Status.OK, Category.WRONG, Source.RULE, reason=f"too long: over {limit} characters"
                 )
                 continue
-            prediction = defuse(item.prediction)  # no invisible characters, no mixed-script words
-            key = PairKey(
-                normalise(item.ground_truth),
-                normalise(prediction),
-                prediction,
-                item.taxonomy or default_taxonomy,
-            )
-            unique.setdefault(key, []).append(index)
+            prediction = defuse(raw_prediction)  # no invisible characters, no mixed-script words
+            key = PairKey(normalise(ground_truth), normalise(prediction), prediction, taxonomy)
+            normal_forms.setdefault(key, []).append(pair)
 
-        # 3-4. rules, then the taxonomy; what neither settles needs a judge.
-        settled: dict[PairKey, Grade] = {}
+        # 4-5. rules, then the taxonomy; what neither settles needs a judge.
+        by_key: dict[PairKey, Grade] = {}
         needs_judge: dict[PairKey, JudgeRequest] = {}
-        for n, key in enumerate(unique):
+        for n, key in enumerate(normal_forms):
             await _breathe(n)
             outcome = _settle(key, plan.taxonomies[key.taxonomy])
             if isinstance(outcome, Grade):
-                settled[key] = outcome
+                by_key[key] = self._interned.setdefault(outcome, outcome)  # one object per distinct verdict
             else:
                 needs_judge[key] = outcome
 
-        # 5-8. cache, single-flight and the judge.
+        # 6-8. cache, single-flight and the judge.
         if needs_judge:
             if plan.judge is None:
                 missing = Grade.failed(
                     Status.NO_JUDGE,
                     "this pair needs an LLM judge and none is configured (see the README: judges)",
                 )
-                settled.update(dict.fromkeys(needs_judge, missing))
+                by_key.update(dict.fromkeys(needs_judge, missing))
             else:
-                settled.update(await self._judge_tier.grade(needs_judge, plan.judge))
+                by_key.update(await self._judge_tier.grade(needs_judge, plan.judge))
 
-        for key, indexes in unique.items():
-            for index in indexes:
-                grades[index] = settled[key]
-        return grades  # type: ignore[return-value]  # every index was filled above
+        for key, originals in normal_forms.items():
+            for pair in originals:
+                settled[pair] = by_key[key]
+        return settled
 
     async def check_ready(self) -> dict[str, str]:
         """Readiness of each dependency: 'ok' or the reason it is not usable."""

@@ -81,7 +81,9 @@ class Coordinator(Protocol):
 class GradingObserver(Protocol):
     """Receives counts and timings from the core (Prometheus in the service)."""
 
-    def items_graded(self, grades: Sequence[Grade]) -> None: ...
+    def items_graded(self, counts: Sequence[tuple[Grade, int]]) -> None:
+        """The grades of one batch: each distinct grade, with how many items it graded."""
+        ...
 
     def cache_lookups(self, hits: int, misses: int) -> None: ...
 
@@ -97,7 +99,7 @@ class GradingObserver(Protocol):
 class NullObserver:
     """An observer that records nothing."""
 
-    def items_graded(self, grades: Sequence[Grade]) -> None:
+    def items_graded(self, counts: Sequence[tuple[Grade, int]]) -> None:
         pass
 
     def cache_lookups(self, hits: int, misses: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from verifier_service.grading.categories import Category
 
@@ -26,9 +27,8 @@ class Status(str, Enum):
     JUDGE_ERROR = "judge_error"  # the judge was asked and failed for this item
 
 
-@dataclass(frozen=True, slots=True)
-class GradeInput:
-    """One (ground truth, prediction) pair as the caller sent it."""
+class GradeInput(NamedTuple):
+    """One (ground truth, prediction) pair as the caller sent it (a tuple: batches hold thousands)."""
 
     ground_truth: str
     prediction: str

@@ -1,8 +1,10 @@
 """The audit log: every answered request, with each item as the client received it.
 
 One SQLite file in the data directory, one row per request: the request's own fields (run,
-judge, taxonomy, endpoint) once, and its items as one compact JSON array. Its disk cost is
-about the size of the request, whatever the batch size or the length of a run name.
+judge, taxonomy, endpoint) once, and its items as one compact JSON document of columns
+(ground truths, predictions, ids, item taxonomies) with each distinct verdict stored once and
+referred to by index. Its disk cost is about the size of the request, whatever the batch size
+or the length of a run name.
 
 Durability: a request is answered only after its row is committed, by one writer thread that
 commits every waiting request in one transaction (group commit: concurrent requests share the
@@ -46,21 +48,36 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (created_at);
 """
-# One item, as an array: position in the items array is the item's position in the request.
-ITEM_FIELDS = ("id", "ground_truth", "prediction", "taxonomy", "status", "category", "source", "reason", "error")
+VERDICT_FIELDS = ("status", "category", "source", "reason", "error")
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One answered request. ``items`` holds one tuple per item, in ``ITEM_FIELDS`` order."""
+    """One answered request, as columns (each one value per item, in request order); ``verdict``
+    indexes ``verdicts``, the distinct (status, category, source, reason, error) answered."""
 
     request_id: str
     endpoint: str
     run: str | None
     judge: str | None
     taxonomy: str | None
-    items: Sequence[tuple[Any, ...]]
+    ground_truths: Sequence[str]
+    predictions: Sequence[str]
+    verdicts: Sequence[tuple[Any, ...]]
+    verdict: Sequence[int]
+    ids: Sequence[Any] | None = None  # None: no item had an id
+    taxonomies: Sequence[str | None] | None = None  # None: no item named its own taxonomy
     created_at: float = field(default_factory=time.time)
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "ground_truths": self.ground_truths,
+            "predictions": self.predictions,
+            "ids": self.ids,
+            "taxonomies": self.taxonomies,
+            "verdicts": self.verdicts,
+            "verdict": self.verdict,
+        }
 
 
 class AuditLog:
@@ -130,8 +147,8 @@ class AuditLog:
                 e.run,
                 e.judge,
                 e.taxonomy,
-                len(e.items),
-                orjson.dumps(e.items),
+                len(e.verdict),
+                orjson.dumps(e.columns()),
             )
             for e, _, _ in batch
         ]
@@ -191,7 +208,16 @@ class AuditLog:
             ).fetchone()
         if row is None:
             return None
-        request_id, created_at, endpoint, run, judge, taxonomy, items = row
+        request_id, created_at, endpoint, run, judge, taxonomy, blob = row
+        columns = orjson.loads(blob)
+        count = len(columns["verdict"])
+        ids, taxonomies = columns["ids"] or [None] * count, columns["taxonomies"] or [None] * count
+        verdicts = [dict(zip(VERDICT_FIELDS, v, strict=True)) for v in columns["verdicts"]]
+        rows = zip(columns["ground_truths"], columns["predictions"], columns["verdict"], strict=True)
+        items = [
+            {"id": ids[i], "ground_truth": t, "prediction": p, "taxonomy": taxonomies[i], **verdicts[v]}
+            for i, (t, p, v) in enumerate(rows)
+        ]
         return {
             "request_id": request_id,
             "created_at": created_at,
@@ -199,7 +225,7 @@ class AuditLog:
             "run": run,
             "judge": judge,
             "taxonomy": taxonomy,
-            "items": [dict(zip(ITEM_FIELDS, item, strict=True)) for item in orjson.loads(items)],
+            "items": items,
         }
 
     def close(self) -> None:
