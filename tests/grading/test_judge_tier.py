@@ -77,3 +77,15 @@ async def test_a_failed_call_is_an_error_for_each_of_its_pairs():
     grades = await tier().grade({1: DOG, 2: CAT}, NamedJudge("j", judge))
     assert [g.status for g in grades.values()] == [Status.JUDGE_ERROR] * 2
     assert "judge 'j' failed: ConnectionError: judge is down" in grades[1].error
+
+
+async def test_a_finished_judging_never_settles_a_later_one_for_the_same_pair():
+    """A failed judging's clean-up runs after its waiters resumed; a new request for the same pair
+    started in between must get its own judge's answer, not "judging was interrupted"."""
+    judge = ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC}, fail_calls=True)
+    shared = tier()
+    failed = await shared.grade({1: DOG}, NamedJudge("j", judge))
+    judge.fail_calls = False
+    recovered = await shared.grade({1: DOG}, NamedJudge("j", judge))
+    assert failed[1].status is Status.JUDGE_ERROR
+    assert recovered[1].status is Status.OK and recovered[1].category is Category.MORE_SPECIFIC

@@ -95,6 +95,7 @@ class NamedJudge:
 class _Pending:
     key: str  # the cache key
     request: JudgeRequest
+    future: asyncio.Future[Grade]  # what waiters await; resolved once, by this judging only
 
 
 class JudgeTier:
@@ -150,7 +151,7 @@ class JudgeTier:
             if future is None:
                 future = asyncio.get_running_loop().create_future()
                 self._inflight[ck] = future
-                to_judge.append(_Pending(ck, request))
+                to_judge.append(_Pending(ck, request, future))
             waiting[ck] = future
         if to_judge:
             # The judging runs in its own task: a client that disconnects must not cancel
@@ -212,8 +213,8 @@ class JudgeTier:
             while remaining:
                 await asyncio.sleep(self._poll_s)
                 for key, judgement in (await self._cache_get(list(remaining))).items():
-                    self._resolve(key, Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities))
-                    remaining.pop(key)
+                    grade = Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities)
+                    self._resolve(remaining.pop(key), grade)
                 if not remaining:
                     return
                 held = await self._coordinator.locked(list(remaining))
@@ -223,17 +224,19 @@ class JudgeTier:
                         remaining.pop(p.key)
                     self._spawn(self._claim_and_judge(orphans, judge))
                 if time.monotonic() > deadline:
-                    for key in list(remaining):
-                        self._resolve(key, Grade.failed(Status.JUDGE_ERROR, "timed out waiting for another replica"))
+                    for item in remaining.values():
+                        self._resolve(item, Grade.failed(Status.JUDGE_ERROR, "timed out waiting for another replica"))
                     return
         except Exception as exc:
-            for key in remaining:
-                self._resolve(key, Grade.failed(Status.JUDGE_ERROR, f"waiting for another replica failed: {exc}"))
+            for item in remaining.values():
+                self._resolve(item, Grade.failed(Status.JUDGE_ERROR, f"waiting for another replica failed: {exc}"))
 
-    def _resolve(self, key: str, grade: Grade) -> None:
-        future = self._inflight.pop(key, None)
-        if future is not None and not future.done():
-            future.set_result(grade)
+    def _resolve(self, item: _Pending, grade: Grade) -> None:
+        """Settle this judging's own future (a later request's future for the same pair is not ours)."""
+        if not item.future.done():
+            item.future.set_result(grade)
+        if self._inflight.get(item.key) is item.future:
+            del self._inflight[item.key]
 
     # ---- judging --------------------------------------------------------------------------
     async def _judge_and_publish(self, pending: list[_Pending], judge: NamedJudge) -> None:
@@ -243,7 +246,7 @@ class JudgeTier:
         finally:
             # Whatever happened, nobody may wait forever.
             for item in pending:
-                self._resolve(item.key, Grade.failed(Status.JUDGE_ERROR, "judging was interrupted"))
+                self._resolve(item, Grade.failed(Status.JUDGE_ERROR, "judging was interrupted"))
 
     async def _judge_chunk(self, chunk: list[_Pending], judge: NamedJudge) -> None:
         started = time.perf_counter()
@@ -257,15 +260,15 @@ class JudgeTier:
         outcomes = [checked(outcome) for outcome in outcomes]
 
         fresh: dict[str, Judgement] = {}
-        grades: dict[str, Grade] = {}
+        grades: list[Grade] = []
         failures: Counter[str] = Counter()
         for item, outcome in zip(chunk, outcomes, strict=True):
             if isinstance(outcome, Judgement):
                 fresh[item.key] = outcome
-                grades[item.key] = Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities)
+                grades.append(Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities))
             else:
                 failures[outcome.kind.value] += 1
-                grades[item.key] = Grade.failed(Status.JUDGE_ERROR, outcome.reason)
+                grades.append(Grade.failed(Status.JUDGE_ERROR, outcome.reason))
         self._observer.judge_call(judge.name, time.perf_counter() - started, len(fresh), failures)
         if failures:
             first = next(o for o in outcomes if isinstance(o, JudgeFailure))
@@ -281,8 +284,8 @@ class JudgeTier:
         # finds the grade in the cache instead of judging the pair a second time.
         if fresh:
             await self._cache_put(fresh)
-        for key, grade in grades.items():
-            self._resolve(key, grade)
+        for item, grade in zip(chunk, grades, strict=True):
+            self._resolve(item, grade)
 
     # ---- the cache --------------------------------------------------------------------------
     async def _cache_get(self, keys: list[str]) -> dict[str, Judgement]:
