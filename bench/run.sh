@@ -5,3 +5,5 @@ cd "$(dirname "$0")"
 ../.venv/bin/python judge_modes.py --pairs 24 --batch 8
 ../.venv/bin/python step_cost.py --samples "${SAMPLES:-32}" --rollouts "${ROLLOUTS:-10}" --steps "${STEPS:-2}"
 ../.venv/bin/python load.py --clients 16 --seconds 20 --batch 320
+../.venv/bin/python warm_batch.py
+../.venv/bin/python stall.py
