@@ -7,3 +7,4 @@ cd "$(dirname "$0")"
 ../.venv/bin/python load.py --clients 16 --seconds 20 --batch 320
 ../.venv/bin/python warm_batch.py
 ../.venv/bin/python stall.py
+../.venv/bin/python sglang_prefill.py --pairs 300

@@ -53,6 +53,10 @@ class SGLangJudgeSettings(BaseModel):
         description="Tokenizer (directory, hub id in the local cache, .gguf); default: the served model_path",
     )
     api_key: str | None = None
+    prefill_prompt: bool = Field(
+        default=True,
+        description="prefill each pair's prompt alone first, so that its six scored replies find it in the radix cache",
+    )
     policy: RemotePolicy = Field(default_factory=RemotePolicy)
 
 
@@ -108,6 +112,10 @@ class Settings(BaseSettings):
     bundled_taxonomies: bool = Field(default=True, description="load the taxonomies of the six benchmarks")
     wordnet: bool = Field(default=False, description="load WordNet 3.0 (Debian wordnet-base) as taxonomy 'wordnet'")
     wordnet_path: Path = Field(default=Path("/usr/share/wordnet"), description="where the WordNet database is")
+
+    readiness_cache_s: float = Field(
+        default=10.0, ge=0, description="/readyz answers from a dependency check at most this old"
+    )
 
     max_items_per_request: int = Field(default=16384, ge=1)
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from verifier_service.api.limits import Admission
@@ -65,6 +66,28 @@ async def build_judges(settings: Settings) -> dict[str, Judge]:
     return judges
 
 
+class CachedReadiness:
+    """The dependencies' readiness, asked at most once per ``ttl_s``: a readiness probe every few
+    seconds must not turn into a generation on the judge every few seconds (SGLang's
+    /health_generate runs one and takes over a second). Concurrent askers share one check."""
+
+    def __init__(self, check: Callable[[], Awaitable[dict[str, str]]], ttl_s: float) -> None:
+        self._check = check
+        self._ttl_s = ttl_s
+        self._result: dict[str, str] | None = None
+        self._at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> dict[str, str]:
+        if self._result is not None and time.monotonic() - self._at < self._ttl_s:
+            return self._result
+        async with self._lock:
+            if self._result is None or time.monotonic() - self._at >= self._ttl_s:
+                self._result = await self._check()
+                self._at = time.monotonic()
+        return self._result
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -73,6 +96,7 @@ class Services:
     grader: Grader
     audit_log: AuditLog | None
     admission: Admission
+    readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
 
     async def audit(
@@ -189,5 +213,6 @@ async def build_services(
         grader=grader,
         audit_log=build_audit_log(settings),
         admission=Admission(settings.max_items_in_flight),
+        readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,
     )

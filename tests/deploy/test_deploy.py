@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import yaml
 from conftest import REPO
+from support.deployment import compose, router_image_smg_version
 from support.processes import ServerProcess, free_port
 from support.sglang_process import StubServer
 
@@ -43,10 +44,6 @@ def interpolate(value: str, env: dict[str, str]) -> str:
         return arg or ""
 
     return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, value)
-
-
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text())
 
 
 def test_compose_file_is_valid_against_the_compose_specification(tmp_path):
@@ -90,7 +87,63 @@ def test_compose_services_ports_healthchecks_and_dependencies():
     assert {"sglang-worker-1", "sglang-worker-2", "sglang-router", "lb"} <= {
         name for name, service in services.items() if "scale" in service.get("profiles", [])
     }
-    assert "sglang_router.launch_router" in services["sglang-router"]["command"]
+    router = services["sglang-router"]
+    assert router["build"]["dockerfile"] == "deploy/router.Dockerfile"
+    assert router["command"].split()[0] == "launch"  # the image's entrypoint is smg
+    assert "--health-check-endpoint /health_generate" in router["command"]
+
+
+# SGLang 0.5.23, entrypoints/http_server.py: /health and /health_generate run a generation and wait
+# at least a second, up to SGLANG_HEALTH_CHECK_TIMEOUT (20 s) before answering; /ready answers at once.
+SLOW_HEALTH_PATHS = ("/health", "/health_generate")
+SGLANG_HEALTH_CHECK_S = 20
+
+
+def seconds(duration: str) -> float:
+    return float(duration.removesuffix("s")) if duration.endswith("s") else float(duration.removesuffix("m")) * 60
+
+
+def test_compose_health_checks_allow_for_sglangs_health_time():
+    checked = 0
+    for name, service in compose()["services"].items():
+        test = " ".join(service.get("healthcheck", {}).get("test", []))
+        if not any(f":30000{path} " in test + " " for path in SLOW_HEALTH_PATHS):
+            continue
+        checked += 1
+        max_time = float(re.search(r"--max-time (\d+)", test).group(1))
+        assert max_time > SGLANG_HEALTH_CHECK_S, name
+        assert seconds(service["healthcheck"]["timeout"]) > max_time, name
+    assert checked == 3  # sglang, sglang-worker-1, sglang-worker-2
+    router = compose()["services"]["sglang-router"]["command"]
+    assert int(re.search(r"--health-check-timeout-secs (\d+)", router).group(1)) > SGLANG_HEALTH_CHECK_S
+
+
+def test_kubernetes_probes_allow_for_sglangs_health_time():
+    probes = []
+    for path in K8S:
+        for doc in yaml.safe_load_all(path.read_text()):
+            for container in doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+                probes += [
+                    (container["name"], kind, container[kind])
+                    for kind in ("startupProbe", "readinessProbe", "livenessProbe")
+                    if kind in container
+                ]
+    sglang = [(kind, probe) for name, kind, probe in probes if name == "sglang"]
+    assert {kind for kind, _ in sglang} == {"startupProbe", "readinessProbe", "livenessProbe"}
+    for kind, probe in sglang:
+        if probe["httpGet"]["path"] in SLOW_HEALTH_PATHS:
+            assert probe.get("timeoutSeconds", 1) > SGLANG_HEALTH_CHECK_S, kind
+            assert probe.get("periodSeconds", 10) >= probe["timeoutSeconds"], kind
+    verifier = {kind: probe for name, kind, probe in probes if name == "verifier"}
+    assert verifier["readinessProbe"]["httpGet"]["path"] == "/readyz"  # cached (readiness_cache_s): answers at once
+
+
+def test_the_router_image_pins_the_router_the_tests_run():
+    from importlib.metadata import version
+
+    assert router_image_smg_version() == version("smg")
+    dev = (REPO / "pyproject.toml").read_text()
+    assert f'"smg=={router_image_smg_version()}"' in dev
 
 
 def test_every_verifier_variable_is_a_setting():
@@ -119,7 +172,8 @@ def test_prometheus_scrapes_the_compose_services():
         if host == "verifier":
             assert services[host]["environment"]["VERIFIER_PORT"] == port
         else:
-            assert f"--port {port}" in " ".join(services[host]["command"].split())
+            command = " ".join(services[host]["command"].split())
+            assert f"--port {port}" in command or f"--prometheus-port {port}" in command, target
 
 
 def test_grafana_dashboard_queries_metrics_that_exist():
@@ -185,3 +239,31 @@ def test_the_verifier_starts_with_the_compose_command_and_environment(redis_serv
 def test_env_example_sets_what_compose_requires():
     required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", COMPOSE.read_text()))
     assert required and required <= {k for k, v in env_example().items() if v}
+
+
+def test_the_image_lock_pins_every_dependency_it_installs():
+    """deploy/requirements.lock constrains the image's install: a dependency missing from it would
+    be installed at whatever version the registry has that day."""
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pinned = {
+        canonical(line.split("==")[0])
+        for line in (REPO / "deploy" / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    needed, todo = set(), [("specificity-verifier", {"redis", "sglang"})]
+    while todo:
+        name, extras = todo.pop()
+        for text in distribution(name).requires or []:
+            requirement = Requirement(text)
+            if requirement.marker and not any(requirement.marker.evaluate({"extra": e}) for e in extras or {""}):
+                continue
+            if canonical(requirement.name) not in needed:
+                needed.add(canonical(requirement.name))
+                todo.append((requirement.name, set(requirement.extras)))
+    assert needed - pinned == set()

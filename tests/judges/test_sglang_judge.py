@@ -1,4 +1,5 @@
-"""The SGLang adapter against a stand-in server that speaks SGLang's native API (tests/sglang_stub.py)."""
+"""The SGLang adapter against the stand-in written from SGLang 0.5.23's code
+(tests/support/sglang_stub.py), and the stand-in's own fidelity to that code."""
 
 import asyncio
 import math
@@ -60,10 +61,17 @@ async def test_grades_pairs_with_exact_option_scores(stub, smollm2_tokenizer_dir
 async def test_request_follows_the_native_api(stub, smollm2_tokenizer_dir):
     judge = make_judge(stub.url, smollm2_tokenizer_dir)
     await judge.judge([JudgeRequest("dog", "samoyed", "dog < canid < mammal"), JudgeRequest("cat", "lynx")])
-    (body,) = stub.requests()
+    bodies = stub.requests()
+    prefills = [b for b in bodies if "return_logprob" not in b]
+    scores = [b for b in bodies if "return_logprob" in b]
+    assert len(prefills) == 2 and len(scores) == 2  # per pair: its prompt prefilled, then its six replies
+    for prefill in prefills:
+        assert set(prefill) == {"input_ids", "sampling_params"} and prefill["sampling_params"] == {"max_new_tokens": 0}
+        assert isinstance(prefill["input_ids"][0], int)  # one sequence: the prompt alone
+    body = next(b for b in scores if "canid" in load_tokenizer(smollm2_tokenizer_dir).decode(b["input_ids"][0]))
     assert set(body) == {"input_ids", "sampling_params", "return_logprob", "logprob_start_len"}
-    assert len(body["input_ids"]) == 12 and len(body["logprob_start_len"]) == 12  # 2 pairs x 6 replies, one call
-    assert body["sampling_params"] == {"max_new_tokens": 1, "temperature": 0.0} and body["return_logprob"] is True
+    assert len(body["input_ids"]) == 6 and isinstance(body["logprob_start_len"], int)  # one integer: the router's type
+    assert body["sampling_params"] == {"max_new_tokens": 0, "temperature": 0.0} and body["return_logprob"] is True
     tokenizer = load_tokenizer(smollm2_tokenizer_dir)
     first = tokenizer.decode(body["input_ids"][0])
     # the served model's own chat template, the lineage as context, the reply after the generation prompt
@@ -71,8 +79,9 @@ async def test_request_follows_the_native_api(stub, smollm2_tokenizer_dir):
     assert "<label_lineage>dog < canid < mammal</label_lineage>" in first
     assert first.endswith("<|im_start|>assistant\nspecific<|im_end|>")
     prompt_length = len(body["input_ids"][0]) - len(tokenizer("specific", add_special_tokens=False).input_ids) - 1
-    assert body["logprob_start_len"][0] == prompt_length - 1
+    assert body["logprob_start_len"] == prompt_length - 1
     assert body["input_ids"][0][:prompt_length] == body["input_ids"][5][:prompt_length]  # same prompt, six replies
+    assert any(p["input_ids"] == body["input_ids"][0][:prompt_length] for p in prefills)  # the prompt, prefilled
     await judge.aclose()
 
 
@@ -160,7 +169,7 @@ async def test_judge_answering_garbage(smollm2_tokenizer_dir, tmp_path):
         grader = Grader(judges={"s": make_judge(garbage.url, smollm2_tokenizer_dir)}, default_judge="s")
         grades = (await grader.grade([GradeInput("dog", "samoyed"), GradeInput("cat", "lynx")])).grades
         assert all(g.status is Status.JUDGE_ERROR and g.category is None for g in grades)
-        assert "results for 12 sequences" in grades[0].error
+        assert "results for 6 sequences" in grades[0].error
         await grader.aclose()
     finally:
         garbage.kill()
@@ -184,3 +193,71 @@ async def test_breaker_fails_fast_while_down_and_recovers(smollm2_tokenizer_dir,
     finally:
         stub.kill()
         await judge.aclose()
+
+
+# ---- what SGLang's code does, and the adapter's answer to it ---------------------------------
+def test_stand_in_logprob_start_len_and_error_shapes(stub, smollm2_tokenizer_dir):
+    """SGLang 0.5.23: -1 with return_logprob means no input logprobs; the input's length gives an
+    empty list; beyond it the request is aborted with 400 {"error": {"message"}}; entry 0 is null."""
+    ids = load_tokenizer(smollm2_tokenizer_dir)("a samoyed in the snow", add_special_tokens=False).input_ids
+
+    def logprobs(start: int) -> httpx.Response:
+        body = {"input_ids": ids, "sampling_params": {"max_new_tokens": 0}, "return_logprob": True}
+        return httpx.post(stub.url + "/generate", json={**body, "logprob_start_len": start})
+
+    assert logprobs(-1).json()["meta_info"]["input_token_logprobs"] == []
+    assert logprobs(len(ids)).json()["meta_info"]["input_token_logprobs"] == []
+    last = logprobs(len(ids) - 1).json()["meta_info"]
+    assert last["input_token_logprobs"] == [[None, ids[-1], None]] and last["completion_tokens"] == 0
+    beyond = logprobs(len(ids) + 1)
+    assert beyond.status_code == 400 and "higher than the number of input tokens" in beyond.json()["error"]["message"]
+    neither = httpx.post(stub.url + "/generate", json={"sampling_params": {}})
+    assert neither.status_code == 400 and neither.json()["error"]["message"]
+
+
+async def test_null_logprobs_are_minus_infinity(smollm2_tokenizer_dir, tmp_path):
+    server = StubServer(smollm2_tokenizer_dir, tmp_path, extra_args=["--null-logprobs"]).start()
+    judge = make_judge(server.url, smollm2_tokenizer_dir)
+    try:
+        (outcome,) = await judge.judge([JudgeRequest("dog", "samoyed")])
+    finally:
+        await judge.aclose()
+        server.kill()
+    assert outcome.category is Category.MORE_SPECIFIC
+    assert outcome.probabilities == {name: float(name == "more specific") for name in CATEGORY_NAMES}
+
+
+async def test_a_full_queue_is_retried_then_reported_with_sglangs_message(smollm2_tokenizer_dir, tmp_path):
+    server = StubServer(smollm2_tokenizer_dir, tmp_path, mode="queue_full").start()
+    grader = Grader(judges={"s": make_judge(server.url, smollm2_tokenizer_dir)}, default_judge="s")
+    try:
+        (grade,) = (await grader.grade([GradeInput("dog", "samoyed")])).grades
+        sent = len(server.requests())
+    finally:
+        await grader.aclose()
+        server.kill()
+    assert grade.status is Status.JUDGE_ERROR and grade.category is None
+    assert "503: The request queue is full." in grade.error
+    assert sent == 1 + FAST.retries  # a 503 is transient: retried, then given up
+
+
+async def test_a_starting_server_is_not_ready_then_is(smollm2_tokenizer_dir, tmp_path, app_server):
+    """SGLang answers 503 from /health_generate while it starts: "not ready", not a protocol error."""
+    server = StubServer(smollm2_tokenizer_dir, tmp_path, extra_args=["--start-delay", "4"])
+    server.start(ready_path="/model_info")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        readiness_cache_s=0.5,
+        judges={"s": {"kind": "sglang", "url": server.url, "tokenizer": str(smollm2_tokenizer_dir)}},
+    )
+    try:
+        with app_server(settings) as app, app.client() as http:
+            starting = http.get("/readyz")
+            deadline = time.monotonic() + 30
+            while (ready := http.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+                time.sleep(0.5)
+    finally:
+        server.kill()
+    assert starting.status_code == 503
+    assert "starting" in starting.json()["checks"]["judge:s"]
+    assert ready.status_code == 200, ready.text

@@ -27,6 +27,7 @@ class StubServer:
         model_path: str | None = None,
         port: int | None = None,
         delay: float | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.tokenizer_dir = tokenizer_dir
         self.log_dir = log_dir
@@ -36,19 +37,23 @@ class StubServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.mode = mode
         self.delay = delay  # seconds a "slow" /generate takes
+        self.extra_args = list(extra_args or [])  # e.g. ["--null-logprobs"], ["--start-delay", "2"]
         self.server: ServerProcess | None = None
 
     def argv(self) -> list[str]:
         argv = [sys.executable, str(STUB), "--port", str(self.port), "--tokenizer", str(self.tokenizer_dir)]
         argv += ["--script", json.dumps(self.script), "--mode", self.mode]
         argv += ["--model-path", self.model_path] if self.model_path else []
-        return argv + (["--delay", str(self.delay)] if self.delay is not None else [])
+        argv += ["--delay", str(self.delay)] if self.delay is not None else []
+        return argv + self.extra_args
 
-    def start(self) -> StubServer:
+    def start(self, *, ready_path: str = "/ready") -> StubServer:
+        """Start it and wait until ``ready_path`` answers 200: SGLang's instant readiness by default
+        (its /health takes a second); /model_info answers even while the server is starting."""
         self.server = ServerProcess(
             f"SGLang stand-in ({self.mode})", self.argv(), self.log_dir / f"sglang-{self.port}.log"
         )
-        self.server.start(self.url + "/health", timeout=60)
+        self.server.start(self.url + ready_path, timeout=60)
         return self
 
     def restart(self, *, mode: str = "normal") -> StubServer:
@@ -62,3 +67,6 @@ class StubServer:
 
     def requests(self) -> list:
         return httpx.get(self.url + "/_requests").json()
+
+    def stats(self) -> dict:
+        return httpx.get(self.url + "/_stats").json()

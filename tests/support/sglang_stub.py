@@ -1,22 +1,43 @@
-"""A stand-in SGLang server for tests, speaking SGLang's native HTTP API.
+"""A stand-in SGLang server for tests and benchmarks, written from SGLang 0.5.23's own code.
 
-It reproduces the documented request and response formats of the endpoints the verifier
-uses (https://docs.sglang.io/basic_usage/native_api.html and
-https://docs.sglang.io/basic_usage/sampling_params.html; fields of
-``sglang/srt/managers/io_struct.py::GenerateReqInput``):
+SGLang cannot serve on a CPU, so this plays it where a test needs a server. It follows the
+``sglang`` 0.5.23 wheel (file paths below are inside it), not only the docs:
 
-- ``POST /generate``: ``text`` or ``input_ids`` (exactly one; a single prompt or a list),
-  ``sampling_params`` (a dict, or a list of dicts, one per prompt; ``regex`` is checked to
-  compile), ``return_logprob``, ``logprob_start_len`` (int or list), ``top_logprobs_num``,
-  ``return_text_in_logprobs``. A single prompt answers one object, a batch a list, each
-  ``{"text", "output_ids", "meta_info": {"id", "prompt_tokens", "completion_tokens",
-  "finish_reason", "input_token_logprobs", "output_token_logprobs", ["input_top_logprobs",
-  "output_top_logprobs"]}}``, logprob entries being ``[logprob, token_id, text | null]``,
-  ``input_token_logprobs`` aligned with ``input_ids[logprob_start_len:]`` with entry 0 null.
-- ``GET /get_model_info``, ``GET /health``, ``GET /health_generate``.
+- ``POST /generate`` (``srt/entrypoints/http_server.py::generate_request``): ``text`` or
+  ``input_ids`` (one prompt or a list), ``sampling_params`` (a dict or one per prompt),
+  ``return_logprob``, ``logprob_start_len`` (an int or a list: SGLang's own
+  ``GenerateReqInput`` accepts both; the router's request type takes one int),
+  ``top_logprobs_num``, ``return_text_in_logprobs``. One prompt answers one object, a batch a
+  list, each ``{"text", "output_ids", "meta_info": {...}}``.
+- Logprobs (``srt/managers/scheduler_components/logprob_result_processor.py``):
+  ``input_token_logprobs`` holds ``[logprob, token_id, text | null]`` for
+  ``input_ids[logprob_start_len:]``, entry 0 always ``null`` (SGLang pads the first position
+  and drops the last). ``logprob_start_len`` -1 with ``return_logprob`` means the input's length
+  (``srt/managers/scheduler.py``: no input logprobs); one higher than the input's length aborts
+  the request with 400 and SGLang's message; equal to it gives an empty list.
+- ``max_new_tokens: 0`` is the prefill-only path: no output tokens.
+- Errors, in each shape SGLang answers: a contract violation 400 ``{"error": "..."}``
+  (``srt/entrypoints/api_contract.py``), an abort 400 ``{"error": {"message": ...}}``
+  (``_create_error_response``), an ``HTTPException`` such as the full queue's 503
+  ``{"object": "error", "message": "The request queue is full.", "type": "503", "code": 503}``
+  (``srt/managers/scheduler.py::_abort_on_queued_limit``, ``validation_exception_handler``).
+- ``GET /health`` and ``/health_generate`` run a generation and sleep one second before they
+  look (``health_generate``): they answer after about a second, 503 while the server is
+  starting. ``GET /ready`` answers at once. ``GET /model_info`` (and the deprecated
+  ``/get_model_info``) name the served model; ``GET /v1/models`` lists it as SGLang's
+  ``ModelList`` does (``owned_by: sglang``, ``srt/entrypoints/openai/protocol.py::ModelCard``)
+  and ``GET /server_info`` gives the version: the router (smg) finds out what a worker is
+  through these before it routes to it.
+- The radix cache is modelled for accounting (``GET /_stats``): a request's sequences are
+  matched against what earlier requests left in the cache, never against each other (with the
+  default ``fcfs`` policy the sequences of one request are prefilled in the same batch, and the
+  cache holds them only after it; ``srt/managers/schedule_policy.py``), and a sequence that
+  returns logprobs from ``logprob_start_len`` reuses at most that many tokens
+  (``srt/managers/schedule_batch.py``: ``max_prefix_len``).
 
-Only the numbers are made up: the log-probability of a reply token is -0.05 when the reply
-is the category this stub's script names for the pair in the prompt, else -3.0.
+Only the numbers are made up: the log-probability of a reply token is -0.05 when the reply is
+the category this stub's script names for the pair in the prompt, else -3.0 (``--null-logprobs``
+answers ``null`` for the other replies' tokens instead: -inf, which SGLang serialises as ``null``).
 
 Run: ``python tests/support/sglang_stub.py --port P --tokenizer DIR [--script JSON] [--mode M]``.
 """
@@ -27,13 +48,14 @@ import argparse
 import asyncio
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 
 class FastTokenizer:
@@ -56,8 +78,33 @@ class FastTokenizer:
         return self._tokenizer.decode(ids, skip_special_tokens=False)
 
 
+class RadixCache:
+    """Which token prefixes earlier requests left behind (a trie of dicts)."""
+
+    def __init__(self) -> None:
+        self._root: dict[int, dict] = {}
+
+    def match(self, ids: list[int]) -> int:
+        node, length = self._root, 0
+        for token in ids:
+            node = node.get(token)
+            if node is None:
+                break
+            length += 1
+        return length
+
+    def insert(self, ids: list[int]) -> None:
+        node = self._root
+        for token in ids:
+            node = node.setdefault(token, {})
+
+
 LABEL = re.compile(r"<label>(.*?)</label>")
 ANSWER = re.compile(r"<answer>(.*?)</answer>")
+
+
+class AbortError(ValueError):
+    """A request SGLang aborts with 400 and a message (``{"error": {"message": ...}}``)."""
 
 
 def create_stub(
@@ -66,9 +113,18 @@ def create_stub(
     mode: str = "normal",
     model_path: str = "stub/judge-model",
     delay: float = 30,
+    health_delay: float = 1.0,
+    start_delay: float = 0.0,
+    null_logprobs: bool = False,
 ) -> FastAPI:
     app = FastAPI()
     app.state.requests = []
+    cache = RadixCache()
+    stats = {"requests": 0, "sequences": 0, "prefilled_tokens": 0, "cached_tokens": 0}
+    started = time.monotonic()
+
+    def starting() -> bool:
+        return time.monotonic() - started < start_delay
 
     def preferred(prompt_text: str) -> str:
         labels, answers = LABEL.findall(prompt_text), ANSWER.findall(prompt_text)
@@ -77,8 +133,13 @@ def create_stub(
         return script.get(f"{labels[-1]}|{answers[-1]}", "wrong")
 
     def one_result(ids: list[int], params: dict, start: int, want_logprob: bool, top_n: int, with_text: bool) -> dict:
-        if start >= len(ids):
-            raise ValueError(f"logprob_start_len ({start}) must be smaller than the input length ({len(ids)})")
+        if start == -1 and want_logprob:
+            start = len(ids)  # SGLang: logprobs of the output tokens only
+        if start > len(ids):
+            raise AbortError(
+                f"req.logprob_start_len={start} is higher than the number of input tokens "
+                f"len(req.origin_input_ids)={len(ids)}. Please use a smaller logprob_start_len."
+            )
         text = tokenizer.decode(ids)
         marker = text.rfind("assistant\n")
         prompt_text, reply = (text[:marker], text[marker + len("assistant\n") :]) if marker >= 0 else (text, "")
@@ -97,28 +158,49 @@ def create_stub(
             "finish_reason": {"type": "length", "length": max_new},
         }
         if want_logprob:
-            values = [None] + [(-0.05 if good else -3.0) for _ in ids[start + 1 :]]
+            value = -0.05 if good else (None if null_logprobs else -3.0)
+            values = [None] + [value for _ in ids[start + 1 :]] if start < len(ids) else []
             meta["input_token_logprobs"] = [entry(v, t) for v, t in zip(values, ids[start:], strict=True)]
             meta["output_token_logprobs"] = [entry(-0.01, t) for t in output_ids]
             if top_n > 0:
-                meta["input_top_logprobs"] = [None] + [[entry(-0.05, t)] for t in ids[start + 1 :]]
+                meta["input_top_logprobs"] = [None] + [[entry(value, t)] for t in ids[start + 1 :]]
                 meta["output_top_logprobs"] = [[entry(-0.01, t)] for t in output_ids]
         return {"text": tokenizer.decode(output_ids), "output_ids": output_ids, "meta_info": meta}
+
+    def account(prompts: list[list[int]], starts: list[int], want_logprob: bool) -> None:
+        """The radix cache's view of one batch: matched against earlier batches only."""
+        for ids, start in zip(prompts, starts, strict=True):
+            reusable = len(ids) - 1
+            if want_logprob and start >= 0:
+                reusable = min(reusable, start)
+            cached = min(cache.match(ids), max(reusable, 0))
+            stats["cached_tokens"] += cached
+            stats["prefilled_tokens"] += len(ids) - cached
+        for ids in prompts:
+            cache.insert(ids)
+        stats["requests"] += 1
+        stats["sequences"] += len(prompts)
 
     @app.post("/generate")
     async def generate(request: Request):
         body = await request.json()
         app.state.requests.append(body)
+        if starting():
+            return JSONResponse({"object": "error", "message": "Server is starting", "type": "503", "code": 503}, 503)
         if mode == "slow":
             await asyncio.sleep(delay)
         if mode == "garbage":
             return JSONResponse({"text": "banana", "meta_info": {"input_token_logprobs": "lots"}})
+        if mode == "queue_full":
+            message = "The request queue is full."
+            return JSONResponse({"object": "error", "message": message, "type": "503", "code": 503}, 503)
         if (body.get("text") is None) == (body.get("input_ids") is None):
             return JSONResponse({"error": {"message": "Either text or input_ids should be provided."}}, 400)
+        ids_field = body.get("input_ids")
         single = isinstance(body.get("text"), str) or (
-            body.get("input_ids") is not None and body["input_ids"] and isinstance(body["input_ids"][0], int)
+            ids_field is not None and ids_field and isinstance(ids_field[0], int)
         )
-        prompts = [body.get("text") or body.get("input_ids")] if single else (body.get("text") or body.get("input_ids"))
+        prompts = [body.get("text") or ids_field] if single else (body.get("text") or ids_field)
         prompts = [tokenizer.encode(p) if isinstance(p, str) else p for p in prompts]
 
         def per_prompt(name: str, default: Any) -> list:
@@ -126,6 +208,7 @@ def create_stub(
             return value if isinstance(value, list) else [value] * len(prompts)
 
         params, starts = per_prompt("sampling_params", {}), per_prompt("logprob_start_len", -1)
+        want_logprob = bool(body.get("return_logprob"))
         try:
             for p in params:
                 if p.get("regex"):
@@ -134,28 +217,62 @@ def create_stub(
                 one_result(
                     ids,
                     p,
-                    len(ids) - 1 if s in (None, -1) else s,
-                    bool(body.get("return_logprob")),
+                    -1 if s is None else s,
+                    want_logprob,
                     int(body.get("top_logprobs_num") or 0),
                     bool(body.get("return_text_in_logprobs")),
                 )
                 for ids, p, s in zip(prompts, params, starts, strict=True)
             ]
-        except (ValueError, re.error) as exc:
+        except (AbortError, re.error) as exc:
             return JSONResponse({"error": {"message": str(exc)}}, 400)
+        account(prompts, [-1 if s is None else s for s in starts], want_logprob)
         return results[0] if single else results
 
-    @app.get("/get_model_info")
+    async def health_generate() -> Response:
+        if starting():
+            return Response(status_code=503)
+        await asyncio.sleep(health_delay)  # SGLang's loop sleeps a second before it looks
+        return Response(status_code=200)
+
+    app.add_api_route("/health", health_generate, methods=["GET"])
+    app.add_api_route("/health_generate", health_generate, methods=["GET"])
+
+    @app.get("/ready")
+    async def ready() -> Response:
+        return Response(status_code=503 if starting() else 200)
+
+    @app.get("/model_info")
     async def model_info():
         return {"model_path": model_path, "tokenizer_path": model_path, "is_generation": True}
 
-    @app.get("/health")
-    async def health():
-        return {}
+    @app.get("/get_model_info")  # deprecated in SGLang 0.5.23, still answered
+    async def get_model_info():
+        return await model_info()
 
-    @app.get("/health_generate")
-    async def health_generate():
-        return {}
+    @app.get("/v1/models")
+    async def available_models():
+        card = {
+            "id": model_path,
+            "object": "model",
+            "created": int(time.time()),
+            "owned_by": "sglang",
+            "root": model_path,
+            "parent": None,
+            "max_model_len": 32768,
+        }
+        return {"object": "list", "data": [card]}
+
+    @app.get("/server_info")
+    async def server_info():
+        return {
+            "model_path": model_path,
+            "tokenizer_path": model_path,
+            "schedule_policy": "fcfs",
+            "internal_states": [{}],
+            "version": "0.5.23",
+            "frontend": "python",
+        }
 
     @app.get("/_requests")  # test hook: what the stub received
     async def received():
@@ -166,6 +283,10 @@ def create_stub(
         app.state.requests.clear()
         return {}
 
+    @app.get("/_stats")  # test hook: the radix cache's accounting
+    async def radix_stats():
+        return stats
+
     return app
 
 
@@ -174,12 +295,24 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--script", default="{}", help='JSON {"label|answer": "category"}')
-    parser.add_argument("--mode", default="normal", choices=["normal", "slow", "garbage"])
+    parser.add_argument("--mode", default="normal", choices=["normal", "slow", "garbage", "queue_full"])
     parser.add_argument("--model-path", default="stub/judge-model")
     parser.add_argument("--delay", type=float, default=30, help="seconds a slow /generate takes")
+    parser.add_argument("--health-delay", type=float, default=1.0, help="seconds /health takes (SGLang: ~1)")
+    parser.add_argument("--start-delay", type=float, default=0.0, help="seconds it answers 503 'starting'")
+    parser.add_argument("--null-logprobs", action="store_true", help="null (-inf) for the other replies")
     args = parser.parse_args()
     tokenizer = FastTokenizer(Path(args.tokenizer))
-    app = create_stub(tokenizer, json.loads(args.script), args.mode, args.model_path, args.delay)
+    app = create_stub(
+        tokenizer,
+        json.loads(args.script),
+        args.mode,
+        args.model_path,
+        args.delay,
+        args.health_delay,
+        args.start_delay,
+        args.null_logprobs,
+    )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -23,8 +23,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready: the cache and every configured judge are usable (503 otherwise, with reasons)."""
-    checks = await services.grader.check_ready()
+    """Ready: the cache and every configured judge are usable (503 otherwise, with reasons).
+    Answered from a check at most ``readiness_cache_s`` old."""
+    checks = await services.readiness.get()
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503

@@ -41,6 +41,7 @@ def build_judge(name: str, settings: JudgeSettings) -> Judge:
             tokenizer=tokenizer,
             api_key=settings.api_key,
             policy=settings.policy,
+            prefill_prompt=settings.prefill_prompt,
         )
     if isinstance(settings, OpenAIJudgeSettings):
         from verifier_service.judges.openai_compat import OpenAICompatibleJudge

@@ -122,12 +122,31 @@ class RemoteCaller:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def error_message(response: httpx.Response) -> str:
+    """The server's own message from an error answer, in each shape SGLang and OpenAI-compatible
+    servers use: ``{"error": "..."}``, ``{"error": {"message": ...}}``, ``{"message": ...}``
+    (SGLang 0.5.23, ``srt/entrypoints/http_server.py``); else the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"][:300]
+    if isinstance(error, str):
+        return error[:300]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"][:300]
+    return response.text[:300]
+
+
 def check_response(response: httpx.Response) -> Any:
     """The JSON body of a successful answer; a retryable or protocol error otherwise."""
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientHTTPError(f"{response.request.url.path} answered {response.status_code}: {response.text[:300]}")
     if response.status_code >= 400:
-        raise JudgeProtocolError(f"{response.request.url.path} answered {response.status_code}: {response.text[:300]}")
+        failure = f"{response.request.url.path} answered {response.status_code}: {error_message(response)}"
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientHTTPError(failure)
+        raise JudgeProtocolError(failure)
     try:
         return response.json()
     except ValueError:

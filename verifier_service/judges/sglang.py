@@ -1,32 +1,36 @@
-"""The production judge: an SGLang server, through its native API.
+"""The production judge: an SGLang server (or the SGLang router in front of several), through
+SGLang's native API.
 
-Endpoints used (SGLang docs, "SGLang Native APIs" and "Sampling Parameters":
-https://docs.sglang.io/basic_usage/native_api.html,
-https://docs.sglang.io/basic_usage/sampling_params.html; request fields as in
-``sglang/srt/managers/io_struct.py::GenerateReqInput``):
+Written from SGLang 0.5.23's code (the ``sglang`` wheel; paths inside it) and the router's
+(``smg`` 1.13.0, whose Rust ``GenerateRequest`` takes ``logprob_start_len: Option<i32>``):
 
-- ``GET /get_model_info`` -> ``{"model_path": ..., "tokenizer_path": ..., "is_generation": ...}``:
-  the served model, which goes into the cache key.
-- ``GET /health_generate``: 200 once the server can really generate (readiness).
-- ``POST /generate`` with ``input_ids`` as a list of token-id lists (a batch in one HTTP
-  call), ``sampling_params`` ``{"max_new_tokens": 1, "temperature": 0}``,
-  ``return_logprob: true`` and ``logprob_start_len`` per sequence. The answer is a list
-  with one object per sequence whose ``meta_info.input_token_logprobs`` is a list of
-  ``[logprob, token_id, token_text | null]`` aligned with ``input_ids[logprob_start_len:]``;
-  its entry 0 is always ``null`` (SGLang pads the first position with None, see
-  ``Scheduler._process_input_token_logprobs``).
+- ``GET /model_info`` -> ``{"model_path", ...}`` (``srt/entrypoints/http_server.py``; the older
+  ``/get_model_info`` is deprecated and used only when ``/model_info`` answers 404): the served
+  model goes into the cache key.
+- ``GET /health_generate``: 200 once the server can generate. It runs a generation and waits at
+  least a second (``health_generate``); 503 while the server is starting, which is "not ready",
+  not a protocol error.
+- ``POST /generate`` with ``input_ids`` (``srt/managers/io_struct.py::GenerateReqInput``).
 
-Method: option scoring (``scoring.py``). For every pair, six sequences are sent, the
-prompt followed by each category reply and the end-of-turn token, with
-``logprob_start_len = len(prompt) - 1``; entries 1.. of ``input_token_logprobs`` are the
-reply's token log-probabilities, and their sums give the exact distribution over the six
-replies. Why not generate with ``sampling_params.regex`` and read first-token
-log-probabilities? Under a regex constraint a category can also be emitted through a
-non-canonical split of its first token ("spec" + "ific"), so first-token mass is only an
-approximation, and it needs six distinct first tokens. Option scoring is exact for any
-tokenizer, costs six short prefills per pair that share the cached prompt (SGLang's radix
-cache computes the instruction block once for all pairs, and each pair's prompt once for
-its six replies), and needs no decoding at all.
+Method: option scoring (``scoring.py``), one pair per request. For a pair, one request carries
+six sequences, the prompt followed by each category reply and the end-of-turn token, with
+``return_logprob`` and ONE integer ``logprob_start_len = len(prompt) - 1`` (the six share the
+prompt): entries 1.. of each ``input_token_logprobs`` are the reply's token log-probabilities
+(entry 0 is ``null``: SGLang pads the first position), and their sums give the exact
+distribution over the six replies. ``max_new_tokens: 0`` is SGLang's prefill-only path:
+nothing is decoded. A ``null`` log-probability is SGLang's JSON for -inf (a reply the model
+cannot produce). One request per pair, never one for a whole batch: the router's request type
+takes one integer ``logprob_start_len``, and it sends one request to one worker, so pairs sent
+as separate requests (concurrently, under ``policy.max_concurrency``) spread over the workers.
+
+The radix cache: with SGLang's default ``fcfs`` policy the six sequences of a request are
+prefilled in the same batch, and the cache holds what a batch computed only after it, so each
+of the six would recompute the pair's prompt. So the prompt is prefilled first, alone
+(``max_new_tokens: 0``, no logprobs: ``prefill_prompt``), and the six replies then find it in
+the cache: a pair costs its prompt once, plus for each reply the prompt's last token (whose
+output is the first reply token's log-probability) and the reply's tokens
+(``bench/sglang_prefill.py`` measures it). The long instruction block is shared by every pair
+and computed once.
 
 The prompt is rendered here with the served model's chat template (the tokenizer from
 ``tokenizer``, or from the ``model_path`` the server reports), so it is exactly what the
@@ -36,6 +40,7 @@ model was trained on, and the token ids are known without a tokenization round t
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +49,13 @@ import httpx
 from verifier_service.grading.types import FailureKind, JudgeFailure, JudgeOutcome, JudgeRequest
 from verifier_service.judges.chat_prompt import ChatPromptEncoder, load_tokenizer
 from verifier_service.judges.prompt import PROMPT_VERSION
-from verifier_service.judges.resilience import JudgeProtocolError, RemoteCaller, RemotePolicy, check_response
+from verifier_service.judges.resilience import (
+    JudgeProtocolError,
+    JudgeUnavailableError,
+    RemoteCaller,
+    RemotePolicy,
+    check_response,
+)
 from verifier_service.judges.scoring import judgement_from_option_logprobs
 
 
@@ -58,10 +69,12 @@ class SGLangJudge:
         tokenizer: str | None = None,
         api_key: str | None = None,
         policy: RemotePolicy | None = None,
+        prefill_prompt: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
         self.policy = policy or RemotePolicy()
+        self.prefill_prompt = prefill_prompt
         self._caller = RemoteCaller(self.policy)
         self._http = httpx.AsyncClient(
             base_url=url,
@@ -77,17 +90,20 @@ class SGLangJudge:
         self._setup_lock = asyncio.Lock()
 
     # ---- identity and tokenizer ----------------------------------------------------------
-    async def _get(self, path: str) -> Any:
+    async def _model_info(self) -> Any:
         async def attempt() -> Any:
-            return check_response(await self._http.get(path))
+            response = await self._http.get("/model_info")
+            if response.status_code == 404:  # a server older than /model_info
+                response = await self._http.get("/get_model_info")
+            return check_response(response)
 
         return await self._caller.call(attempt)
 
     async def _served_model(self) -> str:
         if self._model_path is None:
-            info = await self._get("/get_model_info")
+            info = await self._model_info()
             if not isinstance(info, dict) or not isinstance(info.get("model_path"), str):
-                raise JudgeProtocolError(f"/get_model_info answered without a model_path: {info!r}")
+                raise JudgeProtocolError(f"/model_info answered without a model_path: {info!r}")
             served = info["model_path"]
             if self._configured_model and served != self._configured_model:
                 raise JudgeProtocolError(
@@ -110,40 +126,59 @@ class SGLangJudge:
         return self._encoder
 
     # ---- judging -------------------------------------------------------------------------
-    async def judge(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
-        await self._served_model()  # a wrong model must never grade
-        encoder = await self._prompt_encoder()
-        options = encoder.option_ids
-        prompts = [encoder.prompt_ids(request) for request in requests]
-        sequences = [prompt + option for prompt in prompts for option in options]
-        starts = [len(prompt) - 1 for prompt in prompts for _ in options]
-        body = {
-            "input_ids": sequences,
-            "sampling_params": {"max_new_tokens": 1, "temperature": 0.0},
-            "return_logprob": True,
-            "logprob_start_len": starts,
-        }
+    def request_bodies(self, prompt: list[int], options: list[list[int]]) -> list[dict[str, Any]]:
+        """The ``/generate`` bodies for one pair, in order: the prompt's prefill (with
+        ``prefill_prompt``), then the six replies scored."""
+        bodies = []
+        if self.prefill_prompt:
+            bodies.append({"input_ids": prompt, "sampling_params": {"max_new_tokens": 0}})
+        bodies.append(
+            {
+                "input_ids": [prompt + option for option in options],
+                "sampling_params": {"max_new_tokens": 0, "temperature": 0.0},
+                "return_logprob": True,
+                "logprob_start_len": len(prompt) - 1,
+            }
+        )
+        return bodies
 
+    async def _generate(self, body: dict[str, Any]) -> Any:
         async def attempt() -> Any:
             return check_response(await self._http.post("/generate", json=body))
 
-        answer = await self._caller.call(attempt)
-        if not isinstance(answer, list) or len(answer) != len(sequences):
+        return await self._caller.call(attempt)
+
+    async def _judge_pair(self, encoder: ChatPromptEncoder, request: JudgeRequest) -> JudgeOutcome:
+        options = encoder.option_ids
+        *prefill, score = self.request_bodies(encoder.prompt_ids(request), options)
+        try:
+            for body in prefill:
+                await self._generate(body)  # the cache now holds the prompt
+            answer = await self._generate(score)
+        except JudgeProtocolError as exc:
+            return JudgeFailure(f"SGLang refused the request: {exc}", FailureKind.PROTOCOL)
+        except JudgeUnavailableError as exc:
+            return JudgeFailure(f"SGLang unavailable: {exc}", FailureKind.UNAVAILABLE)
+        if not isinstance(answer, list) or len(answer) != len(options):
             size = len(answer) if isinstance(answer, list) else type(answer).__name__
-            raise JudgeProtocolError(f"/generate answered {size} results for {len(sequences)} sequences")
-        outcomes: list[JudgeOutcome] = []
-        for index in range(len(requests)):
-            rows = answer[index * len(options) : (index + 1) * len(options)]
-            try:
-                totals = [_reply_logprob(row, option) for row, option in zip(rows, options, strict=True)]
-                outcomes.append(judgement_from_option_logprobs(totals))
-            except (JudgeProtocolError, ValueError, TypeError, KeyError) as exc:
-                outcomes.append(JudgeFailure(f"malformed answer from SGLang: {exc}", FailureKind.PROTOCOL))
-        return outcomes
+            return JudgeFailure(f"/generate answered {size} results for {len(options)} sequences", FailureKind.PROTOCOL)
+        try:
+            totals = [_reply_logprob(row, option) for row, option in zip(answer, options, strict=True)]
+            return judgement_from_option_logprobs(totals)
+        except (JudgeProtocolError, ValueError, TypeError, KeyError) as exc:
+            return JudgeFailure(f"malformed answer from SGLang: {exc}", FailureKind.PROTOCOL)
+
+    async def judge(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
+        await self._served_model()  # a wrong model must never grade
+        encoder = await self._prompt_encoder()
+        # One request per pair, all at once: the caller's semaphore bounds how many are in flight.
+        return list(await asyncio.gather(*(self._judge_pair(encoder, request) for request in requests)))
 
     async def check_ready(self) -> None:
         async def attempt() -> Any:
             response = await self._http.get("/health_generate")
+            if response.status_code == 503:
+                raise JudgeUnavailableError("SGLang is starting or unhealthy (/health_generate answered 503)")
             if response.status_code != 200:
                 raise JudgeProtocolError(f"/health_generate answered {response.status_code}")
 
@@ -155,14 +190,18 @@ class SGLangJudge:
 
 
 def _reply_logprob(result: Any, option: list[int]) -> float:
-    """Sum of the reply tokens' log-probabilities from one ``/generate`` result."""
+    """Sum of the reply tokens' log-probabilities from one ``/generate`` result (``null`` is -inf)."""
     entries = result["meta_info"]["input_token_logprobs"]
     if len(entries) != len(option) + 1:
         raise JudgeProtocolError(f"expected {len(option) + 1} input logprobs, got {len(entries)}")
     total = 0.0
     for entry, token in zip(entries[1:], option, strict=True):
         logprob, token_id = entry[0], entry[1]
-        if token_id != token or not isinstance(logprob, (int, float)):
+        if token_id != token:
             raise JudgeProtocolError(f"unexpected logprob entry {entry!r} for token {token}")
+        if logprob is None:
+            return -math.inf
+        if not isinstance(logprob, (int, float)) or math.isnan(logprob):
+            raise JudgeProtocolError(f"not a log-probability: {entry!r}")
         total += float(logprob)
     return total
