@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -16,6 +16,7 @@ class ServiceMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._backend: str | None = None
+        self._configured_backend: str | None = None
         self.requests = Counter(
             "verifier_requests", "HTTP requests answered", ["endpoint", "code"], registry=self.registry
         )
@@ -58,14 +59,40 @@ class ServiceMetrics:
         )
         self.cache_backend = Gauge(
             "verifier_cache_backend",
-            "1 for the cache backend in use (redis, or embedded while Redis is down)",
+            "1 for the cache backend in use: redis, embedded (SQLite: configured, or while Redis is down), none",
             ["backend"],
+            registry=self.registry,
+        )
+        self.cache_fallback = Gauge(
+            "verifier_cache_fallback",
+            "1 while the configured Redis is replaced by the embedded cache",
             registry=self.registry,
         )
         self.cache_switches = Counter(
             "verifier_cache_switches", "Switches between Redis and the embedded cache", registry=self.registry
         )
         self.in_flight_items = Gauge("verifier_items_in_flight", "Items being graded right now", registry=self.registry)
+        self.in_flight_limit = Gauge(
+            "verifier_items_in_flight_limit",
+            "Items that may be graded at once (max_items_in_flight): requests beyond it are refused with 503",
+            registry=self.registry,
+        )
+        self.breaker_open = Gauge(
+            "verifier_judge_breaker_open",
+            "1 while a remote judge's circuit breaker is not closed (open, or half-open awaiting a trial)",
+            ["judge"],
+            registry=self.registry,
+        )
+
+    # ---- set once at start ---------------------------------------------------------
+    def cache_configured(self, backend: str) -> None:
+        """The cache backend the settings ask for (redis, embedded or none): in use from the start."""
+        self._configured_backend = backend
+        self.cache_backend_switched(backend)
+
+    def watch_breaker(self, judge: str, state: Callable[[], str]) -> None:
+        """Report ``judge``'s breaker at every scrape, from its ``state()`` (closed, open, half-open)."""
+        self.breaker_open.labels(judge).set_function(lambda: float(state() != "closed"))
 
     # ---- GradingObserver -----------------------------------------------------------
     def items_graded(self, counts: Sequence[tuple[Grade, int]]) -> None:
@@ -88,8 +115,12 @@ class ServiceMetrics:
         if self._backend is not None and backend != self._backend:
             self.cache_switches.inc()
         self._backend = backend
-        for name in ("redis", "embedded"):
+        # A line per backend this instance can use: a configured Redis and its embedded fallback,
+        # or the one configured backend.
+        usable = {"redis", "embedded"} if self._configured_backend == "redis" else {backend}
+        for name in usable | {backend}:
             self.cache_backend.labels(name).set(1 if name == backend else 0)
+        self.cache_fallback.set(1 if self._configured_backend == "redis" and backend != "redis" else 0)
 
     def cache_error(self, operation: str) -> None:
         self.cache_errors.labels(operation).inc()

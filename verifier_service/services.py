@@ -37,9 +37,13 @@ class CacheSetup:
 
 def build_cache(settings: Settings, metrics: ServiceMetrics | None = None) -> CacheSetup | None:
     if settings.cache == "none":
+        if metrics:
+            metrics.cache_configured("none")
         return None
     embedded = SQLiteGradeCache(settings.data_dir / "grades.sqlite3")
     if settings.cache == "sqlite":
+        if metrics:
+            metrics.cache_configured("embedded")
         return CacheSetup(embedded)
     from verifier_service.store.failover_cache import FailoverCache
     from verifier_service.store.redis_cache import RedisGradeCache
@@ -51,7 +55,7 @@ def build_cache(settings: Settings, metrics: ServiceMetrics | None = None) -> Ca
         on_switch=metrics.cache_backend_switched if metrics else None,
     )
     if metrics:
-        metrics.cache_backend_switched("redis")
+        metrics.cache_configured("redis")
     return CacheSetup(shared, coordinator=shared)
 
 
@@ -183,6 +187,10 @@ async def build_services(
     (an embedding application, a test)."""
     metrics = metrics or ServiceMetrics()
     judges = {**(extra_judges or {}), **await build_judges(settings)}
+    for name, judge in judges.items():
+        if callable(circuit_state := getattr(judge, "circuit_state", None)):
+            metrics.watch_breaker(name, circuit_state)
+    metrics.in_flight_limit.set(settings.max_items_in_flight)
     taxonomies = await asyncio.to_thread(
         TaxonomyRegistry.load,
         data_dir=settings.data_dir,

@@ -67,6 +67,7 @@ async def test_a_waiter_takes_over_when_the_owner_died(redis_server, tmp_path):
 async def test_redis_going_away_and_coming_back(redis_server, tmp_path):
     switches = []
     metrics = ServiceMetrics()
+    metrics.cache_configured("redis")
 
     def on_switch(backend):
         switches.append(backend)
@@ -83,14 +84,17 @@ async def test_redis_going_away_and_coming_back(redis_server, tmp_path):
     assert down[0].source is Source.CACHE  # written through to the embedded cache before
     assert cache.backend == "embedded" and switches == ["embedded"]
     assert await grader.check_ready() == {"cache": "ok", "judge:j": "ok"}  # degraded, not down
+    assert metrics.registry.get_sample_value("verifier_cache_fallback") == 1.0
+    assert metrics.registry.get_sample_value("verifier_cache_backend", {"backend": "embedded"}) == 1.0
 
     redis_server.start()
     await asyncio.sleep(0.3)  # past retry_s
     again = (await grader.grade([GradeInput("dog", "fox"), GradeInput("dog", "cat")])).grades
     assert cache.backend == "redis" and switches == ["embedded", "redis"]
     assert again[0].source is Source.CACHE and again[1].source is Source.JUDGE
-    text = metrics.registry.get_sample_value("verifier_cache_switches_total")
-    assert text == 1.0 and metrics.registry.get_sample_value("verifier_cache_backend", {"backend": "redis"}) == 1.0
+    sample = metrics.registry.get_sample_value
+    assert sample("verifier_cache_switches_total") == 2.0  # away and back
+    assert sample("verifier_cache_backend", {"backend": "redis"}) == 1.0 and sample("verifier_cache_fallback") == 0.0
     await grader.aclose()
 
 

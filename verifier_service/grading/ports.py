@@ -36,6 +36,9 @@ class Judge(Protocol):
 
     async def aclose(self) -> None: ...
 
+    # A remote judge may also offer ``circuit_state() -> str`` (closed, open, half-open): the
+    # service then exports it as ``verifier_judge_breaker_open``.
+
 
 class LabelTaxonomy(Protocol):
     """What the grader needs of a taxonomy (a file-based tree, WordNet, ...)."""

@@ -169,6 +169,10 @@ class OpenAICompatibleJudge:
 
         await self._caller.call(attempt)
 
+    def circuit_state(self) -> str:
+        """The circuit breaker's state (closed, open, half-open), for the metrics."""
+        return self._caller.breaker.state
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

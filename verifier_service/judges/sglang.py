@@ -185,6 +185,10 @@ class SGLangJudge:
         await self._caller.call(attempt)
         await self._served_model()
 
+    def circuit_state(self) -> str:
+        """The circuit breaker's state (closed, open, half-open), for the metrics."""
+        return self._caller.breaker.state
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
