@@ -8,3 +8,5 @@ cd "$(dirname "$0")"
 ../.venv/bin/python warm_batch.py
 ../.venv/bin/python stall.py
 ../.venv/bin/python sglang_prefill.py --pairs 300
+../.venv/bin/python reward_wait.py --steps 8
+# On a GPU machine only (not run here): python gpu_production_step.py --steps 4

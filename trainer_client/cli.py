@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from trainer_client.charts import write_category_chart
 from trainer_client.client import VerifierClient, VerifierError
 from trainer_client.evaluation import REPORT_CATEGORIES, best_of_n, score
 from trainer_client.extraction import extract_answer
@@ -54,12 +55,13 @@ def train(
     config: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML training config (see README)")],
     verifier_url: Annotated[str | None, typer.Option(help="Overrides the config's verifier_url")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Overrides the config's output_dir")] = None,
+    dataset: Annotated[Path | None, typer.Option(help="Overrides the config's dataset (from prepare-data)")] = None,
 ) -> None:
-    """GRPO training with the specificity reward."""
+    """GRPO training with the specificity reward; every graded rollout goes to <output_dir>/rollouts.jsonl."""
     from trainer_client.train import build_trainer, load_train_config, write_run_summary
 
     try:
-        settings = load_train_config(config, verifier_url=verifier_url, output_dir=output_dir)
+        settings = load_train_config(config, verifier_url=verifier_url, output_dir=output_dir, dataset=dataset)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     trainer = build_trainer(settings)
@@ -128,7 +130,9 @@ def evaluation_report(rows: list[dict[str, Any]], categories: list[str]) -> list
 @app.command()
 def evaluate(
     predictions: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of predictions")],
-    output: Annotated[Path, typer.Option(help="Prefix of the report files (.json and .csv)")] = Path("evaluation"),
+    output: Annotated[Path, typer.Option(help="Prefix of the report files (.json, .csv and .png)")] = Path(
+        "evaluation"
+    ),
     verifier_url: Annotated[str, typer.Option(help="Base URL of the verifier")] = "http://127.0.0.1:8000",
     taxonomy: Annotated[str | None, typer.Option(help="Taxonomy to grade with")] = None,
     judge: Annotated[str | None, typer.Option(help="Judge to grade with")] = None,
@@ -162,12 +166,13 @@ def evaluate(
     report = evaluation_report(rows, categories)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    json_path, csv_path = output.with_suffix(".json"), output.with_suffix(".csv")
+    json_path, csv_path, png_path = (output.with_suffix(suffix) for suffix in (".json", ".csv", ".png"))
     json_path.write_text(json.dumps(report, indent=2))
     with csv_path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(report[0]))
         writer.writeheader()
         writer.writerows(report)
+    write_category_chart(report, png_path, title=f"Category shares: {predictions.name}")
 
     table = Table(title=f"Evaluation of {predictions.name}")
     for column in ["dataset", "view", "count", *REPORT_CATEGORIES, "weighted_score"]:
@@ -178,7 +183,7 @@ def evaluate(
             row["dataset"], row["view"], str(row["count"]), *(f"{row[c]:.1f}%" for c in REPORT_CATEGORIES), score_text
         )
     Console().print(table)
-    console.print(f"wrote {json_path} and {csv_path}")
+    console.print(f"wrote {json_path}, {csv_path} and {png_path}")
 
 
 def main() -> None:

@@ -1,14 +1,20 @@
 """GRPO training with the specificity reward, driven by a config file.
 
-Two presets:
+Three presets:
 
 - ``production``: the method's set-up for a GPU cluster: Qwen2.5-VL-7B-Instruct with LoRA
-  (r 64, alpha 32), lr 3e-5, 10 generations, KL coefficient 0.01, 15 epochs, vLLM
-  generation (TRL's colocate mode), bf16. Needs the prepared image dataset
+  (r 64, alpha 32) on the language model, lr 3e-5, 10 generations, KL coefficient 0.01,
+  15 epochs, vLLM generation (TRL's colocate mode), bf16. Needs the prepared image dataset
   (``trainer-client prepare-data``) and a running verifier.
-- ``tiny``: runs offline on a CPU in seconds: a small randomly initialised Llama and a
-  word-level tokenizer that this module builds itself, on a text-only toy dataset. For
-  checking the plumbing end to end, not for learning anything.
+- ``tiny-vl``: the production path in miniature, offline on a CPU in seconds: a randomly
+  initialised few-layer Qwen2.5-VL and its processor built in code (``tiny_vl.py``), LoRA on
+  the language model, images from a prepared dataset (or, without one, a small CUB-style image
+  folder it draws and prepares itself), the method's prompt, the ``cub-200`` taxonomy.
+- ``tiny``: text only: a small randomly initialised Llama and a word-level tokenizer, on a
+  toy dataset. For checking the plumbing end to end, not for learning anything.
+
+Every run writes each graded rollout to ``<output_dir>/rollouts.jsonl`` (one file per process
+when several train), which ``trainer-client evaluate`` reads.
 
 Every field of ``TrainConfig`` can be set in the YAML file; the preset fills the rest.
 """
@@ -24,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from trainer_client.client import VerifierClient
+from trainer_client.tiny_vl import LANGUAGE_MODEL_LORA_TARGETS
 from trainer_client.trl_reward import SpecificityReward, check_grpo_config
 
 
@@ -38,7 +45,7 @@ class LoraSettings(BaseModel):
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    preset: Literal["production", "tiny"]
+    preset: Literal["production", "tiny-vl", "tiny"]
     model: str | None = Field(default=None, description="HF model id or local path; the tiny preset builds its own")
     dataset: Path | None = Field(default=None, description="JSONL from `trainer-client prepare-data`")
     output_dir: Path = Path("runs/speciarl")
@@ -81,9 +88,24 @@ PRESETS: dict[str, dict[str, Any]] = {
         "per_device_train_batch_size": 10,
         "gradient_accumulation_steps": 4,
         "max_completion_length": 512,
-        "lora": {"r": 64, "alpha": 32},
+        "lora": {"r": 64, "alpha": 32, "target_modules": LANGUAGE_MODEL_LORA_TARGETS},
         "use_vllm": True,
         "bf16": True,
+    },
+    "tiny-vl": {
+        "taxonomy": "cub-200",
+        "num_generations": 4,
+        "learning_rate": 1e-3,
+        "beta": 0.01,
+        "num_train_epochs": 1,
+        "max_steps": 3,
+        # 4 images x 4 rollouts per step: whole groups, as in production
+        "per_device_train_batch_size": 16,
+        "gradient_accumulation_steps": 1,
+        "max_completion_length": 12,
+        "lora": {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": LANGUAGE_MODEL_LORA_TARGETS},
+        "use_cpu": True,
+        "save_strategy": "no",
     },
     "tiny": {
         "num_generations": 4,
@@ -201,10 +223,27 @@ def build_tiny_dataset(seed: int, repeats: int = 4):
 
 
 # ---- the trainer --------------------------------------------------------------------------
-def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = None):
-    """A ready ``GRPOTrainer`` for the config (call ``.train()`` on it)."""
+def rollouts_path(output_dir: Path) -> Path:
+    """Where this process writes its graded rollouts."""
+    from accelerate import PartialState
+
+    state = PartialState()
+    name = "rollouts.jsonl" if state.num_processes == 1 else f"rollouts-rank{state.process_index}.jsonl"
+    return output_dir / name
+
+
+def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = None, processing_class: Any = None):
+    """A ready ``GRPOTrainer`` for the config (call ``.train()`` on it). ``processing_class``
+    replaces the preset's processor (tiny-vl) or the model's own (production)."""
     from trl import GRPOConfig, GRPOTrainer
 
+    processor = None
+    generation_kwargs = None
+    if config.preset == "tiny-vl":
+        from trainer_client.tiny_vl import build_tiny_vl_processor, suppressed_token_ids
+
+        processor = processing_class or build_tiny_vl_processor()
+        generation_kwargs = {"suppress_tokens": suppressed_token_ids(processor)}
     args = GRPOConfig(
         output_dir=str(config.output_dir),
         num_generations=config.num_generations,
@@ -224,6 +263,7 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
         logging_steps=config.logging_steps,
         save_strategy=config.save_strategy,
         report_to=config.report_to,
+        generation_kwargs=generation_kwargs,
     )
     check_grpo_config(
         per_device_train_batch_size=args.per_device_train_batch_size,
@@ -242,6 +282,7 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
             taxonomy=config.taxonomy,
             judge=config.judge,
             run=str(config.output_dir),
+            rollouts_path=rollouts_path(config.output_dir),
         )
 
     peft_config = None
@@ -263,10 +304,17 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
         build_tiny_model(tokenizer, config.seed).save_pretrained(model)
         tokenizer.save_pretrained(model)
         dataset = build_tiny_dataset(config.seed)
+    elif config.preset == "tiny-vl":
+        from trainer_client.tiny_vl import build_tiny_vl_model
+
+        tokenizer = processor
+        model = str(config.output_dir / "tiny-vl-model")
+        build_tiny_vl_model(processor, config.seed).save_pretrained(model)
+        dataset = load_prepared_dataset(config.dataset or draw_tiny_vl_dataset(config.output_dir, config.seed))
     else:
         if config.dataset is None:
             raise ValueError("the production preset needs `dataset` (run `trainer-client prepare-data` first)")
-        tokenizer = None  # TRL loads the model's own processor
+        tokenizer = processing_class  # None: TRL loads the model's own processor
         model = config.model
         dataset = load_prepared_dataset(config.dataset)
     trainer = GRPOTrainer(
@@ -279,6 +327,17 @@ def build_trainer(config: TrainConfig, *, reward: SpecificityReward | None = Non
     )
     reward.bind_trainer(trainer)  # tells training from evaluation (num_generations_eval)
     return trainer
+
+
+def draw_tiny_vl_dataset(output_dir: Path, seed: int) -> Path:
+    """tiny-vl without a dataset: a CUB-style image folder drawn and prepared in ``output_dir``."""
+    from trainer_client.data import prepare_dataset
+    from trainer_client.tiny_vl import draw_image_folder
+
+    images = draw_image_folder(output_dir / "images", seed=seed)
+    dataset = output_dir / "dataset.jsonl"
+    prepare_dataset(images, dataset, dataset="cub")
+    return dataset
 
 
 def load_prepared_dataset(path: Path):

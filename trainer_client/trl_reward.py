@@ -17,9 +17,11 @@ than computing a "best" from half a group.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from trainer_client.client import VerifierClient, VerifierUnavailable
@@ -91,6 +93,9 @@ class SpecificityReward:
             ``raise`` (default: training stops with ``VerifierUnavailable``) or ``skip`` (every
             parsed rollout of the batch gets ``None``, unparseable ones keep -1; logged as an
             error and counted in ``unavailable_batches`` and the ``verifier/unavailable`` metric).
+        rollouts_path: a JSONL file to append every rollout to (step, mode, sample_id, dataset,
+            ground_truth, completion, category, reward): the run's predictions, for
+            ``trainer-client evaluate``.
     """
 
     def __init__(
@@ -111,6 +116,7 @@ class SpecificityReward:
         max_answer_chars: int = 400,
         lenient_extraction: bool = False,
         on_unavailable: OnUnavailable = "raise",
+        rollouts_path: Path | None = None,
     ) -> None:
         if scheme != "best_of_rollout" and scheme not in STATIC_SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}")
@@ -133,6 +139,7 @@ class SpecificityReward:
         self.on_unavailable = on_unavailable
         self.judge = judge
         self.run = run
+        self.rollouts_path = rollouts_path
         self._trainer: Any = None
         self.__name__ = f"specificity_{scheme}"  # TRL names reward columns and logs after it
         self.last_categories: list[str] = []  # of the latest call, for inspection and tests
@@ -243,7 +250,35 @@ class SpecificityReward:
         self.last_categories, self.last_rewards = categories, rewards
         if log_metric is not None:
             _log_counts(log_metric, categories, sources)
+        self._record(completions, categories, rewards, trainer_state, columns)
         return rewards
+
+    def _record(
+        self,
+        completions: list[Any],
+        categories: list[str],
+        rewards: list[float | None],
+        trainer_state: Any,
+        columns: dict[str, list[Any]],
+    ) -> None:
+        if self.rollouts_path is None:
+            return
+        step = getattr(trainer_state, "global_step", None)
+        mode = None if self._trainer is None else ("train" if self._trainer.model.training else "eval")
+        self.rollouts_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.rollouts_path.open("a", encoding="utf-8") as fh:
+            for i, completion in enumerate(completions):
+                row = {
+                    "step": step,
+                    "mode": mode,
+                    "sample_id": _column(columns, self.group_column, i),
+                    "dataset": _column(columns, "dataset", i),
+                    "ground_truth": str(columns[self.ground_truth_column][i]),
+                    "completion": completion_text(completion),
+                    "category": categories[i],
+                    "reward": rewards[i],
+                }
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def _skip(
         self, answers: list[str | None], exc: Exception, log_metric: Callable[[str, float], None] | None
@@ -263,6 +298,11 @@ class SpecificityReward:
         self.last_categories = [UNPARSEABLE if a is None else ERROR for a in answers]
         self.last_rewards = [UNPARSEABLE_REWARD if a is None else None for a in answers]
         return self.last_rewards
+
+
+def _column(columns: dict[str, list[Any]], name: str | None, index: int) -> Any:
+    values = columns.get(name) if name else None
+    return None if values is None else values[index]
 
 
 def sample_key(prompt: Any, index: int, columns: dict[str, list[Any]]) -> str:
