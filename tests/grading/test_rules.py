@@ -91,6 +91,18 @@ REFUSALS = [
     "n/a",
     "No answer",
     "Honestly, I can't say for sure",
+    # other languages
+    "Je ne sais pas",
+    "keine Ahnung",
+    "Ich weiß es nicht",
+    "No lo sé",
+    "no tengo idea",
+    "Non lo so",
+    "Não sei",
+    "Я не знаю",
+    "不知道",
+    "わかりません",
+    "모르겠습니다",
 ]
 
 
@@ -109,6 +121,8 @@ def test_refusals_abstain(answer):
         "I can't tell which warbler",
         "no idea but it looks like a hummingbird",
         "Not sure if it's a Golden-winged Warbler",
+        "je ne sais pas, peut-être une fauvette",
+        "no sé, tal vez un colibrí",
     ],
 )
 def test_a_refusal_mixed_with_a_name_goes_to_the_judge(answer):

@@ -28,7 +28,12 @@ def wordnet(tmp_path_factory):
         ("samoyed.n.03", "dog", Category.GENERIC),  # a synset name as the label
         ("golden retriever", "cat", None),  # WordNet never settles "wrong"
         ("crane", "bird", None),  # an ambiguous label (bird or machine) goes to the judge
-        ("dog", "samoyed", None),  # "dog" has several visual senses (animal, hot dog, andiron...)
+        ("dog", "samoyed", Category.MORE_SPECIFIC),  # "dog": the animal dominates (tagged 42 times, the others 0)
+        ("car", "sedan", Category.MORE_SPECIFIC),  # the automobile: tagged 71 times, the railcar 2
+        ("sedan", "car", None),  # the saloon car (tagged 2) does not dominate the sedan chair (0)
+        ("lion", "animal", Category.GENERIC),  # a top-level concept (noun.Tops) above the label
+        ("mouse", "rodent", Category.LESS_SPECIFIC),  # a plain "mouse" is the animal; name mouse.n.04 for the device
+        ("mouse.n.04", "rodent", None),
         ("samoyed", "quokka wallaby thing", None),
     ],
 )

@@ -12,7 +12,6 @@ from verifier_service.api.deps import ServicesDep
 from verifier_service.api.schemas import ProblemDetail
 from verifier_service.taxonomy import (
     BrowsableTaxonomy,
-    Taxonomy,
     TaxonomyConflict,
     TaxonomyError,
     TooManyTaxonomies,
@@ -39,11 +38,14 @@ def _find(services: ServicesDep, name: str) -> BrowsableTaxonomy:
 
 @router.get("/taxonomies/{name}", responses={404: {"model": ProblemDetail}})
 async def show_taxonomy(name: str, services: ServicesDep) -> dict[str, object]:
-    """One taxonomy: its summary and, for a file taxonomy, all its nodes."""
+    """One taxonomy: its summary and, for a file taxonomy, all its nodes and groups."""
     taxonomy = _find(services, name)
     body: dict[str, object] = dict(taxonomy.summary())
-    if isinstance(taxonomy, Taxonomy):
-        body["nodes"] = taxonomy.to_dict()["nodes"]
+    as_data = getattr(taxonomy, "to_dict", None)  # file taxonomies (WordNet has no node list)
+    if callable(as_data):
+        data = as_data()
+        body["nodes"] = data["nodes"]
+        body["groups"] = data.get("groups", [])
     return body
 
 

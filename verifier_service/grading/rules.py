@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.normalise import label_key
+from verifier_service.grading.normalise import fold_diacritics, label_key
 from verifier_service.grading.unicode_safety import latin_skeleton
 
 
@@ -55,8 +55,18 @@ _REFUSAL = regex.compile(
     rf"(?:it is |it s |it would be |that s |this is )?(?:impossible|hard|difficult|not possible|too hard) to "
     rf"(?:tell|say|determine|identify|know){_OBJECT}{_SOURCE}|"
     r"(?:it |this )?can ?not be (?:determined|identified|told)|"
-    r"(?:there is )?not enough (?:information|detail|details)|insufficient (?:information|detail)"
-    r")$"
+    r"(?:there is )?not enough (?:information|detail|details)|insufficient (?:information|detail)|"
+    # the common refusals of other languages (diacritics folded: "no lo sé" reads "no lo se")
+    r"(?:je )?ne sais pas|je sais pas|aucune idee|"  # French
+    r"(?:ich )?wei(?:ss|ß) (?:es )?nicht|keine ahnung|unbekannt|"  # German
+    r"no (?:lo )?se|no tengo (?:ni )?idea|ni idea|desconocido|"  # Spanish
+    r"non (?:lo )?so|nessuna idea|sconosciuto|"  # Italian
+    r"nao sei|nao faco ideia|desconhecido|"  # Portuguese
+    r"(?:я )?не знаю|понятия не имею|"  # Russian
+    r"不知道|我不知道|わかりません|分かりません|知りません|"  # Chinese, Japanese
+    # Korean, decomposed as the label key folds it (NFKD splits Hangul syllables into jamo)
+    + fold_diacritics("모르겠습니다|모르겠어요")
+    + r")$"
 )
 
 # "robin or cardinal", "either robin or cardinal", "robin and or cardinal" (from "and/or"), and "or"

@@ -14,13 +14,22 @@ A taxonomy is built from plain data (parsed YAML or JSON)::
 
 It never guesses: a term it does not know makes ``categorise`` return ``None``, and the
 pair goes on to the judge. Matching tolerates case, punctuation, dashes, diacritics,
-leading filler ("a photo of a") and a plural ending, never spelling differences.
+leading filler ("a photo of a"), a plural ending and the spacing of a compound ("humming
+bird", "Ford F150": a name written with or without its spaces, when no other name of the
+taxonomy is written that way), never spelling differences. A class named together with one of
+its own ancestors ("Samoyed dog", "pad thai noodles") is that class.
+
+Optional parts: ``groups`` (``groups.py``: descriptive words such as "airliner" that cut across
+the tree) and, per node, ``wordnet: <synset>`` (``bird.n.01``): with WordNet loaded, a broader
+word that WordNet places above that synset is a ``generic`` answer for every class under the
+node (``lexicon_fallback.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -28,6 +37,9 @@ from typing import Any
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
+from verifier_service.taxonomy.groups import DescriptiveGroup, parse_groups
+
+_SYNSET_NAME = re.compile(r"^[a-z0-9_.'-]+\.n\.\d{2}$")
 
 
 class TaxonomyError(ValueError):
@@ -43,6 +55,7 @@ class Node:
     # Nodes easily taken for this one by name ("geranium" for a pelargonium): a pair whose
     # lineages meet through an overlap is never settled "wrong" by the tree; the judge decides.
     overlaps: tuple[str, ...] = ()
+    wordnet: str | None = None  # a WordNet synset naming this node's concept ("bird.n.01")
 
 
 _MAX_SCANNED_WORDS = 64  # answers are short; a longer one is a sentence, wrong by rule already
@@ -71,7 +84,10 @@ class Taxonomy:
     description: str = ""
     sources: tuple[str, ...] = ()
     version: str = ""
+    groups: tuple[DescriptiveGroup, ...] = ()
     _by_key: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_compact_key: dict[str, str | None] = field(default_factory=dict, repr=False)  # None: ambiguous
+    _groups_by_key: dict[str, DescriptiveGroup] = field(default_factory=dict, repr=False)
     _longest_name: int = field(default=1, repr=False)  # in words, for scanning answers
 
     # ---- construction -------------------------------------------------------------
@@ -123,8 +139,18 @@ class Taxonomy:
                     problems.append(f"node {node.name!r} overlaps unknown node {other!r}")
                 else:
                     overlaps.append(target)
-            resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms, tuple(overlaps))
+            resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms, tuple(overlaps), node.wordnet)
         problems.extend(_find_cycles(resolved))
+
+        groups = parse_groups(data.get("groups"), lambda term: parents_by_key.get(term_key(term)), problems)
+        groups_by_key: dict[str, DescriptiveGroup] = {}
+        for group in groups:
+            for term in (group.name, *group.synonyms):
+                key = term_key(term)
+                if key in by_key:
+                    problems.append(f"group {group.name!r}: {term!r} is already a name of node {by_key[key]!r}")
+                elif (owner := groups_by_key.setdefault(key, group)) is not group:
+                    problems.append(f"group {group.name!r}: {term!r} is already a name of group {owner.name!r}")
 
         close_ranks = data.get("close_ranks", [])
         close_distance = data.get("close_distance", 1)
@@ -145,7 +171,10 @@ class Taxonomy:
             close_distance=close_distance,
             description=str(data.get("description", "")),
             sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (str(sources),),
+            groups=tuple(groups),
             _by_key=by_key,
+            _by_compact_key=_compact_index(by_key),
+            _groups_by_key=groups_by_key,
         )
         # The version hashes the validated content, not the input's spelling: the same taxonomy
         # saved and loaded again (or reformatted) keeps its version, and so its cache keys.
@@ -156,11 +185,30 @@ class Taxonomy:
     # ---- queries ------------------------------------------------------------------
     def lookup(self, term: str) -> Node | None:
         """The node a term names, or ``None`` when the taxonomy does not know it."""
-        key = term_key(term)
-        name = self._by_key.get(key)
-        if name is None:
-            name = next((self._by_key[k] for k in _singular_forms(key) if k in self._by_key), None)
+        name = _find(term_key(term), self._by_key, self._by_compact_key)
         return None if name is None else self.nodes[name]
+
+    def group(self, term: str) -> DescriptiveGroup | None:
+        """The descriptive group a term names, if any."""
+        key = term_key(term)
+        for candidate in (key, *_singular_forms(key)):
+            if candidate in self._groups_by_key:
+                return self._groups_by_key[candidate]
+        return None
+
+    def class_with_ancestor(self, text: str) -> Node | None:
+        """The node in "<node> <one of its ancestors>" (either order): "Samoyed dog" is the Samoyed.
+        Every word must belong to one of the two names."""
+        words = term_key(text).split()[:_MAX_SCANNED_WORDS]
+        for cut in range(1, len(words)):
+            first, second = self.lookup(" ".join(words[:cut])), self.lookup(" ".join(words[cut:]))
+            if first is None or second is None or first is second:
+                continue
+            if second in self.lineage(first):
+                return first
+            if first in self.lineage(second):
+                return second
+        return None
 
     def lineage(self, node: Node) -> list[Node]:
         """The node, its parent, its grandparent ... up to the root."""
@@ -213,11 +261,13 @@ class Taxonomy:
                         ("rank", n.rank),
                         ("synonyms", list(n.synonyms)),
                         ("overlaps", list(n.overlaps)),
+                        ("wordnet", n.wordnet),
                     )
                     if v
                 }
                 for n in self.nodes.values()
             ],
+            **({"groups": [g.to_dict() for g in self.groups]} if self.groups else {}),
         }
 
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
@@ -230,10 +280,18 @@ class Taxonomy:
         truth = self.lookup(ground_truth)
         if truth is None:
             return None
-        guess = self.lookup(prediction)
-        if guess is None:
-            return Category.WRONG if self.names_several_classes(prediction) else None
-        return self.relation(truth, guess)
+        guess = self.lookup(prediction) or self.class_with_ancestor(prediction)
+        if guess is not None:
+            return self.relation(truth, guess)
+        group = self.group(prediction)
+        if group is not None:
+            return group.relation(node.name for node in self.lineage(truth))
+        return Category.WRONG if self.names_several_classes(prediction) else None
+
+    def knows(self, term: str) -> bool:
+        """Whether the term names a node or a group (directly, or as a class with its ancestor)."""
+        found = self.lookup(term) or self.group(term) or self.class_with_ancestor(term)
+        return found is not None
 
     def names_several_classes(self, text: str) -> bool:
         nodes = self.named_nodes(text)
@@ -306,10 +364,35 @@ def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
             problems.append(f"node {name!r}: {field_name!r} must be a list of strings")
             values = []
         lists[field_name] = tuple(values)
-    unknown = set(raw) - {"name", "parent", "rank", "synonyms", "overlaps"}
+    wordnet = raw.get("wordnet")
+    if wordnet is not None and (not isinstance(wordnet, str) or not _SYNSET_NAME.match(wordnet)):
+        problems.append(f"node {name!r}: 'wordnet' must name a noun synset such as 'bird.n.01'")
+        wordnet = None
+    unknown = set(raw) - {"name", "parent", "rank", "synonyms", "overlaps", "wordnet"}
     if unknown:
         problems.append(f"node {name!r} has unknown fields {sorted(unknown)}")
-    return Node(name.strip(), parent, rank, lists["synonyms"], lists["overlaps"])
+    return Node(name.strip(), parent, rank, lists["synonyms"], lists["overlaps"], wordnet)
+
+
+def _compact_index(by_key: dict[str, str]) -> dict[str, str | None]:
+    """Keys without their spaces, for compounds written either way; ``None`` where two nodes meet."""
+    index: dict[str, str | None] = {}
+    for key, name in by_key.items():
+        compact = key.replace(" ", "")
+        index[compact] = name if index.get(compact, name) == name else None
+    return index
+
+
+def _find(key: str, by_key: dict[str, str], by_compact_key: dict[str, str | None]) -> str | None:
+    """The node name for a key: as written, with a plural ending dropped, then without spaces."""
+    for candidate in (key, *_singular_forms(key)):
+        if candidate in by_key:
+            return by_key[candidate]
+    for candidate in (key, *_singular_forms(key)):
+        name = by_compact_key.get(candidate.replace(" ", ""))
+        if name is not None:
+            return name
+    return None
 
 
 def _find_cycles(nodes: dict[str, Node]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from verifier_service.grading.ports import LabelTaxonomy
 from verifier_service.taxonomy.files import (
@@ -20,7 +20,11 @@ from verifier_service.taxonomy.files import (
     save_user_taxonomy,
     user_taxonomy_dir,
 )
+from verifier_service.taxonomy.lexicon_fallback import WithLexiconFallback
 from verifier_service.taxonomy.model import Taxonomy
+
+if TYPE_CHECKING:
+    from verifier_service.taxonomy.wordnet import WordNetTaxonomy
 
 
 class BrowsableTaxonomy(LabelTaxonomy, Protocol):
@@ -49,8 +53,13 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         *,
         data_dir: Path | None = None,
         max_uploads: int | None = None,
+        lexicon: WordNetTaxonomy | None = None,
     ) -> None:
         self._fixed = dict(fixed or {})
+        # With WordNet loaded, taxonomies that anchor nodes to WordNet synsets answer through it
+        # for broad words they do not list (lexicon_fallback.py); the views are made once per version.
+        self._lexicon = lexicon
+        self._views: dict[tuple[str, str], BrowsableTaxonomy] = {}
         self._max_uploads = max_uploads
         self._lock = threading.Lock()  # uploads run in worker threads
         self._uploaded = dict(uploaded or {})
@@ -74,21 +83,30 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         fixed: dict[str, BrowsableTaxonomy] = dict(
             load_taxonomies([*(bundled_taxonomy_paths() if bundled else []), *(paths or [])])
         )
+        lexicon = None
         if wordnet:
             from verifier_service.taxonomy.wordnet import DEBIAN_WORDNET, WordNetTaxonomy
 
             if "wordnet" in fixed:
                 raise ValueError("a taxonomy file is named 'wordnet', which is reserved for WordNet")
-            fixed["wordnet"] = WordNetTaxonomy(data_dir, source=wordnet_path or DEBIAN_WORDNET)
+            lexicon = WordNetTaxonomy(data_dir, source=wordnet_path or DEBIAN_WORDNET)
+            fixed["wordnet"] = lexicon
         upload_dir = user_taxonomy_dir(data_dir)
         uploaded = load_taxonomies([upload_dir]) if upload_dir.is_dir() else {}
-        return cls(fixed, uploaded, data_dir=data_dir, max_uploads=max_uploads)
+        return cls(fixed, uploaded, data_dir=data_dir, max_uploads=max_uploads, lexicon=lexicon)
 
     # ---- Mapping ----------------------------------------------------------------------------
     def __getitem__(self, name: str) -> BrowsableTaxonomy:
-        if name in self._uploaded:
-            return self._uploaded[name]
-        return self._fixed[name]
+        taxonomy = self._uploaded[name] if name in self._uploaded else self._fixed[name]
+        return self._view(taxonomy)
+
+    def _view(self, taxonomy: BrowsableTaxonomy) -> BrowsableTaxonomy:
+        if self._lexicon is None or not isinstance(taxonomy, Taxonomy) or not WithLexiconFallback.applies_to(taxonomy):
+            return taxonomy
+        key = (taxonomy.name, taxonomy.version)
+        if key not in self._views:
+            self._views[key] = WithLexiconFallback(taxonomy, self._lexicon)
+        return self._views[key]
 
     def __iter__(self) -> Iterator[str]:
         yield from self._fixed

@@ -11,10 +11,15 @@ Choosing senses, conservatively:
 - only noun senses in lexicographer files of things that can be photographed (animals,
   plants, artifacts, foods, natural objects by default) count, so "samoyed" is the dog
   (noun.animal), not the people (noun.group) or their language (noun.communication);
-- the ground truth must have exactly one such sense (or be given as a synset name such as
-  ``samoyed.n.03``): "crane" (bird or machine) goes to the judge;
+- the ground truth must have exactly one such sense, or a dominant one (tagged at least
+  ``DOMINANT_COUNT`` times in WordNet's sense-tagged corpora, and that many times as often as
+  all its other such senses together: "dog" is the animal, 42 to 0, "car" the automobile, 71
+  to 2), or be given as a synset name such as ``mouse.n.04``: "crane" (bird or machine, never
+  tagged) goes to the judge;
 - a prediction may be ambiguous: its senses related to the ground truth's sense decide,
-  and only when they all agree ("dog" for a samoyed is the animal, not the andiron);
+  and only when they all agree ("dog" for a samoyed is the animal, not the andiron); a
+  prediction may also be one of WordNet's top-level concepts (noun.Tops: "animal", "plant",
+  "food"), which only ever sit above the ground truth;
 - WordNet settles same sense (``specific``), hypernym (``less specific`` up to
   ``close_distance`` steps, else ``generic``) and hyponym (``more specific``). It never
   settles ``wrong``: WordNet is a general lexicon, and two unrelated synsets may still name
@@ -29,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.normalise import label_key, normalise
+from verifier_service.grading.normalise import fold_diacritics, label_key, normalise
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 _SYNSET_NAME = re.compile(r"^[a-z0-9_.'-]+\.n\.\d{2}$")
 VISUAL_LEXNAMES = frozenset({"noun.animal", "noun.plant", "noun.artifact", "noun.food", "noun.object"})
+DOMINANT_COUNT = 5  # a ground truth's sense is dominant when tagged this often, and this many times the rest
 
 # lexnames(5WN): number, name and syntactic category of WordNet 3.0's lexicographer files.
 _LEXNAMES = (
@@ -91,7 +97,8 @@ class WordNetTaxonomy:
         self.version = f"wordnet-{self._wn.get_version()}|{','.join(sorted(lexnames))}|close={close_distance}"
         self.description = "WordNet 3.0 noun hypernyms (Princeton University), from Debian's wordnet-base"
 
-    def senses(self, term: str) -> list[Any]:
+    def senses(self, term: str, *, broad: bool = False) -> list[Any]:
+        """The term's noun senses in the visual lexicographer files (with ``broad``, in noun.Tops too)."""
         if _SYNSET_NAME.match(term.strip()):
             try:
                 return [self._wn.synset(term.strip())]
@@ -100,11 +107,34 @@ class WordNetTaxonomy:
         key = label_key(normalise(term)).replace(" ", "_")
         if not key:
             return []
-        return [s for s in self._wn.synsets(key, pos="n") if s.lexname() in self.lexnames]
+        lexnames = self.lexnames | {"noun.Tops"} if broad else self.lexnames
+        found = self._wn.synsets(key, pos="n")
+        hyphenated = fold_diacritics(normalise(term)).replace(" ", "_")
+        if not found and hyphenated != key:  # WordNet spells some with hyphens: "heavier-than-air craft"
+            found = self._wn.synsets(hyphenated, pos="n")
+        return [s for s in found if s.lexname() in lexnames]
 
     def _sense(self, term: str) -> Any | None:
+        """The ground truth's one sense: its only visual sense, or its dominant one (see the module doc)."""
         senses = self.senses(term)
-        return senses[0] if len(senses) == 1 else None
+        if len(senses) <= 1:
+            return senses[0] if senses else None
+        key = label_key(normalise(term)).replace(" ", "_")
+        counts = [sum(lemma.count() for lemma in s.lemmas() if lemma.name().lower() == key) for s in senses]
+        best = max(range(len(senses)), key=counts.__getitem__)
+        rest = sum(counts) - counts[best]
+        return senses[best] if counts[best] >= DOMINANT_COUNT and counts[best] >= DOMINANT_COUNT * rest else None
+
+    def synset(self, name: str) -> Any | None:
+        """The synset of that name ("bird.n.01"), or ``None``."""
+        try:
+            return self._wn.synset(name)
+        except Exception:  # nltk raises WordNetError (or ValueError) for an unknown name
+            return None
+
+    def is_above(self, start: Any, candidate: Any) -> bool:
+        """Whether ``candidate`` is a hypernym (or instance hypernym) of ``start``, at any distance."""
+        return start != candidate and self._distance_up(start, candidate) is not None
 
     @staticmethod
     def _distance_up(start: Any, ancestor: Any) -> int | None:
@@ -132,7 +162,7 @@ class WordNetTaxonomy:
         truth = self._sense(ground_truth)
         if truth is None:
             return None
-        related = {self._relation(truth, guess) for guess in self.senses(prediction)} - {None}
+        related = {self._relation(truth, guess) for guess in self.senses(prediction, broad=True)} - {None}
         # Never "wrong" (see the module docstring); ambiguous relations go to the judge.
         return related.pop() if len(related) == 1 else None
 

@@ -248,6 +248,95 @@ for performance, base in [
     ("Audi S4", "Audi RS 4"),
 ]:
     index[performance].setdefault("overlaps", []).append(base)
+
+
+# Each class also answers to its name with the year first ("2012 Chevrolet Silverado 1500
+# Extended Cab") and with its make's short names ("Chevy Silverado 1500 Extended Cab 2012").
+def _key(text):
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+taken = {_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
+for node in nodes:
+    if node["rank"] != "model year":
+        continue
+    c = node["name"]
+    make = next(m for m in sorted(MAKES, key=len, reverse=True) if c.startswith(m + " "))
+    stem, year = c.rsplit(" ", 1)
+    forms = [f"{year} {stem}", *node.get("synonyms", [])]
+    for alias in MAKE_SYNONYMS.get(make, []):
+        if alias.endswith(" brand") or alias == "smart car":
+            continue
+        for form in (c, f"{year} {stem}", *node.get("synonyms", [])):
+            forms.append(form.replace(make, alias, 1))
+    added = [f for f in dict.fromkeys(forms) if _key(f) not in taken]
+    taken.update(_key(f) for f in added)
+    extra = [f for f in added if f not in node.get("synonyms", [])]
+    if extra:
+        node["synonyms"] = [*node.get("synonyms", []), *extra]
+
+
+# Descriptive groups (taxonomy/groups.py): body styles from the class names, and what is certain
+# about power and off-road use. A class whose name gives no body style is left to the judge.
+def body_of(c):
+    stem = c.rsplit(" ", 1)[0]
+    return next((b for b in sorted(BODY, key=len, reverse=True) if stem.endswith(" " + b)), None)
+
+
+CABS = {"Crew Cab", "Regular Cab", "Extended Cab", "Club Cab", "Quad Cab", "SuperCab"}
+PICKUPS_OF_SUVS = {
+    "Cadillac Escalade EXT Crew Cab 2007",
+    "Chevrolet Avalanche Crew Cab 2012",
+    "HUMMER H2 SUT Crew Cab 2009",
+    "HUMMER H3T Crew Cab 2010",
+}
+BODY_GROUPS = [
+    # name, synonyms, member bodies, unsure bodies (None: no body style in the name)
+    ("sedan", ["sedans", "saloon", "saloon car"], {"Sedan"}, {"Hatchback", "Wagon", None}),
+    ("coupe", ["coupé", "coupes"], {"Coupe"}, {"Hatchback", None}),
+    ("convertible", ["cabriolet", "cabrio", "convertibles", "roadster"], {"Convertible"}, {None}),
+    ("hatchback", ["hatchbacks", "hatch"], {"Hatchback"}, {"Wagon", "Sedan", "Coupe", "SUV", None}),
+    ("station wagon", ["wagon", "estate car", "estate", "station wagons"], {"Wagon"}, {"Hatchback", "SUV", None}),
+    ("SUV", ["sport utility vehicle", "SUVs", "sports utility vehicle"], {"SUV"}, {"Hatchback", "Wagon", None}),
+    ("pickup truck", ["pickup", "pick-up truck", "pickups", "pickup trucks"], CABS, {None}),
+    ("van", ["vans"], {"Van"}, {"Minivan", None}),
+    ("minivan", ["minivans", "people carrier", "MPV"], {"Minivan"}, {"Van", None}),
+]  # fmt: skip
+groups = []
+for name, synonyms, member_bodies, unsure_bodies in BODY_GROUPS:
+    members = [c for c in classes if body_of(c) in member_bodies]
+    unsure = [c for c in classes if body_of(c) in unsure_bodies]
+    if name == "SUV":
+        unsure += sorted(PICKUPS_OF_SUVS)
+    if name == "coupe":
+        unsure.append("Rolls-Royce Phantom Drophead Coupe Convertible 2012")
+    if name == "station wagon":
+        unsure.append("Ford E-Series Wagon Van 2012")
+    members = [c for c in members if c not in unsure]
+    groups.append({"name": name, "synonyms": synonyms, "members": members, "unsure": unsure, "exhaustive": True})
+electric = ["Tesla Model S Sedan 2012", "Nissan Leaf Hatchback 2012"]
+groups.append(
+    {
+        "name": "electric car",
+        "synonyms": ["electric vehicle", "EV", "electric cars", "battery electric vehicle"],
+        "members": electric,
+        "unsure": [c for c in classes if "Hybrid" in c] + ["Fisker Karma Sedan 2012"],  # hybrids, a plug-in hybrid
+        "exhaustive": True,
+    }
+)
+groups.append(
+    {
+        "name": "off-road vehicle",
+        "synonyms": ["off-roader", "off road vehicle", "4x4", "off-road vehicles"],
+        "members": ["Jeep Wrangler SUV 2012", "AM General Hummer SUV 2000", "HUMMER H2 SUT Crew Cab 2009",
+                    "HUMMER H3T Crew Cab 2010"],
+        "unsure": [c for c in classes if body_of(c) in {"SUV", *CABS, None} and not c.startswith(("Jeep Wrangler",
+                   "AM General", "HUMMER"))],
+        "exhaustive": True,
+    }
+)  # fmt: skip
+nodes[0]["wordnet"] = "car.n.01"
+
 doc = {
     "name": "stanford-cars",
     "description": (
@@ -260,6 +349,7 @@ doc = {
     "sources": ["Krause et al., 3D Object Representations for Fine-Grained Categorization, 3dRR 2013 (class names)"],
     "close_ranks": ["model generation", "model", "make"],
     "nodes": nodes,
+    "groups": groups,
 }
 
 

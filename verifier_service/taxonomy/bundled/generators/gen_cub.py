@@ -299,7 +299,7 @@ Black_throated_Sparrow|Amphispiza|Amphispiza bilineata||
 Brewer_Sparrow|Spizella|Spizella breweri|Brewer's Sparrow|
 Chipping_Sparrow|Spizella|Spizella passerina||
 Clay_colored_Sparrow|Spizella|Spizella pallida||
-House_Sparrow|Passer|Passer domesticus||
+House_Sparrow|Passer|Passer domesticus|English Sparrow|
 Field_Sparrow|Spizella|Spizella pusilla||
 Fox_Sparrow|Passerella|Passerella iliaca||
 Grasshopper_Sparrow|Ammodramus|Ammodramus savannarum||
@@ -352,7 +352,7 @@ Hooded_Warbler|Setophaga|Setophaga citrina||
 Kentucky_Warbler|Geothlypis|Geothlypis formosa||
 Magnolia_Warbler|Setophaga|Setophaga magnolia||
 Mourning_Warbler|Geothlypis|Geothlypis philadelphia||
-Myrtle_Warbler|Setophaga|Setophaga coronata|Yellow-rumped Warbler|
+Myrtle_Warbler|Yellow-rumped Warbler|Setophaga coronata coronata||
 Nashville_Warbler|Leiothlypis|Leiothlypis ruficapilla||Vermivora
 Orange_crowned_Warbler|Leiothlypis|Leiothlypis celata||Vermivora
 Palm_Warbler|Setophaga|Setophaga palmarum||
@@ -404,12 +404,19 @@ used = {r[1] for r in rows}
 for g, (f, syn) in GEN.items():
     assert g in used, g
     nodes.append({"name": g, "parent": f, "rank": "genus", **({"synonyms": syn} if syn else {})})
+# The Myrtle Warbler is a subspecies group of the Yellow-rumped Warbler (not a CUB class): a node
+# between it and its genus, so "Yellow-rumped Warbler" for it is less specific (rank species is close).
+nodes.append(
+    {"name": "Yellow-rumped Warbler", "parent": "Setophaga", "rank": "species", "synonyms": ["Setophaga coronata"]}
+)
 for number, (label, parent, sci, extra, overlaps) in enumerate(rows, 1):
     name = label.replace("_", " ")
     synonyms = [f"{number:03d}.{label}"] + [x for x in extra.split(";") if x]  # classes.txt spells it so
     if sci and label not in GENUS_CLASSES:
         synonyms.append(sci)
     rank = "species"
+    if parent == "Yellow-rumped Warbler":
+        rank = "subspecies group"
     if label in GENUS_CLASSES:
         rank = "genus"
         if GENUS_CLASSES[label] != label:
@@ -420,6 +427,36 @@ for number, (label, parent, sci, extra, overlaps) in enumerate(rows, 1):
     if overlaps:
         node["overlaps"] = overlaps.split(";")
     nodes.append(node)
+nodes[0]["wordnet"] = "bird.n.01"
+# Descriptive groups (taxonomy/groups.py). Seabirds: the marine families; pelicans, loons, grebes,
+# ducks and marsh terns are partly marine, so for the judge. Songbirds are the oscine passerines:
+# every passerine family here but the tyrant flycatchers (suboscines, called songbirds loosely).
+# No CUB class is a bird of prey.
+passerine_families = [f for f, (o, _) in FAM.items() if o == "Passeriformes"]
+passerine_classes = [r[0].replace("_", " ") for r in rows if r[1] == "Passeriformes"]
+groups = [
+    {
+        "name": "seabird",
+        "synonyms": ["seabirds", "sea bird", "sea birds", "marine bird", "marine birds"],
+        "members": ["Diomedeidae", "Procellariidae", "Alcidae", "Stercorariidae", "Fregatidae", "Phalacrocoracidae",
+                    "Larinae", "Sterna", "Sternula", "Thalasseus", "Hydroprogne", "Brown Pelican"],
+        "unsure": ["Chlidonias", "White Pelican", "Gaviidae", "Podicipedidae", "Anatidae"],
+        "exhaustive": True,
+    },
+    {
+        "name": "songbird",
+        "synonyms": ["songbirds", "song bird", "song birds", "oscine", "oscines", "oscine passerine"],
+        "members": [f for f in passerine_families if f != "Tyrannidae"] + passerine_classes,
+        "unsure": ["Tyrannidae"],
+        "exhaustive": True,
+    },
+    {
+        "name": "bird of prey",
+        "synonyms": ["birds of prey", "raptor", "raptors"],
+        "members": [],
+        "exhaustive": True,
+    },
+]  # fmt: skip
 doc = {
     "name": "cub-200",
     "description": (
@@ -435,8 +472,9 @@ doc = {
         "Wah et al., The Caltech-UCSD Birds-200-2011 Dataset, CNS-TR-2011-001 (classes.txt)",
         "AOS Check-list of North and Middle American Birds (7th ed. and supplements to 2023); IOC World Bird List",
     ],
-    "close_ranks": ["genus", "subfamily", "family"],
+    "close_ranks": ["species", "genus", "subfamily", "family"],
     "nodes": nodes,
+    "groups": groups,
 }
 
 

@@ -237,7 +237,14 @@ assert len(C) == 102, len(C)
 # genera that are also a class: the class node stands for the genus
 genus_is_class = {"mallow": "Malva"}
 used_genera = {p for p, _, _ in C.values() if p in GEN}
-nodes = [{"name": "flower", "rank": "class", "synonyms": ["flowers", "flowering plant", "bloom", "blossom", "plant"]}]
+nodes = [
+    {
+        "name": "flower",
+        "rank": "class",
+        "synonyms": ["flowers", "flowering plant", "bloom", "blossom", "plant"],
+        "wordnet": "flower.n.01",
+    }
+]
 for f, syn in FAM.items():
     nodes.append({"name": f, "parent": "flower", "rank": "family", **({"synonyms": syn} if syn else {})})
 for g in sorted(used_genera):

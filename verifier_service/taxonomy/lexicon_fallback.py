@@ -1,0 +1,74 @@
+"""A dataset taxonomy with WordNet under it, for broad words the taxonomy does not list.
+
+A dataset taxonomy names its classes and their groups, not every broader word a classifier may
+use: "animal", "vertebrate", "organism" for a warbler, "motor vehicle" for a sedan. A node can
+name the WordNet synset of its concept (``wordnet: bird.n.01`` on the root of cub-200); then,
+for a prediction the taxonomy does not know at all (no node, no group, no class named with its
+ancestor, not several classes), WordNet decides, and only this: a prediction whose WordNet
+sense is that synset names the node (and is graded as the node), and one whose sense lies above
+it is ``generic``. Nothing else: WordNet never settles ``wrong`` here, and never reads a
+prediction against a sense the taxonomy did not anchor ("bird" for the flower "bird of
+paradise" finds no anchor above it, and goes to the judge).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier_service.grading.categories import Category
+from verifier_service.taxonomy.model import Taxonomy
+from verifier_service.taxonomy.wordnet import WordNetTaxonomy
+
+
+class WithLexiconFallback:
+    """``taxonomy`` for everything it knows; ``wordnet`` for broad words above its anchored nodes."""
+
+    def __init__(self, taxonomy: Taxonomy, wordnet: WordNetTaxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.wordnet = wordnet
+        self.name = taxonomy.name
+        self.version = f"{taxonomy.version}+{wordnet.version}"
+        self.description = taxonomy.description
+
+    @staticmethod
+    def applies_to(taxonomy: Taxonomy) -> bool:
+        return any(node.wordnet for node in taxonomy.nodes.values())
+
+    def categorise(self, ground_truth: str, prediction: str) -> Category | None:
+        settled = self.taxonomy.categorise(ground_truth, prediction)
+        if settled is not None:
+            return settled
+        truth = self.taxonomy.lookup(ground_truth)
+        if truth is None or self.taxonomy.knows(prediction) or self.taxonomy.names_several_classes(prediction):
+            return None  # the taxonomy left it to the judge on purpose (an overlap, an unsure group member)
+        guesses = self.wordnet.senses(prediction, broad=True)
+        found: set[Category] = set()
+        for node in self.taxonomy.lineage(truth):
+            if node.wordnet is None:
+                continue
+            anchor = self.wordnet.synset(node.wordnet)
+            if anchor is None:
+                continue
+            for guess in guesses:
+                if guess == anchor:
+                    found.add(self.taxonomy.relation(truth, node))  # the prediction names this node
+                elif self.wordnet.is_above(anchor, guess):
+                    found.add(Category.GENERIC)
+        found.discard(None)  # type: ignore[arg-type]
+        return found.pop() if len(found) == 1 else None
+
+    # ---- everything else is the taxonomy's -----------------------------------------------
+    def describe_lineage(self, term: str) -> str | None:
+        return self.taxonomy.describe_lineage(term)
+
+    def explain(self, term: str) -> dict[str, Any] | None:
+        return self.taxonomy.explain(term)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.taxonomy.summary(), "version": self.version, "lexicon_fallback": self.wordnet.name}
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.taxonomy.to_dict()
+
+    def __getattr__(self, name: str) -> Any:  # lookup, lineage, nodes, groups, ...
+        return getattr(self.taxonomy, name)
