@@ -166,5 +166,53 @@ def grade_file(
     typer.echo(f"wrote {len(rows)} grades to {output}", err=True)
 
 
+@app.command("evaluate-judge")
+def evaluate_judge(
+    pairs: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, category, ...}")
+    ],
+    config: ConfigOption = None,
+    judge: JudgeOption = None,
+    no_rules: Annotated[
+        bool, typer.Option("--no-rules", help="The judge alone: no rules, no taxonomy settles a pair.")
+    ] = False,
+    output: Annotated[Path, typer.Option(help="Prefix of the report files (.json and .png)")] = Path(
+        "judge-evaluation"
+    ),
+) -> None:
+    """Measure a judge (and the rules and taxonomies before it) against labelled pairs: agreement,
+    correct/wrong flips, confusion matrix, per-domain figures, tiers, calibration."""
+    from verifier_service import judge_evaluation as evaluation
+
+    try:
+        labelled = evaluation.read_pairs(pairs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    # No cache and no memo: every pair is graded now, by the judge being measured.
+    settings = _settings(config).model_copy(update={"audit": False, "cache": "none", "grade_memo_size": 0})
+
+    async def run():
+        from verifier_service.services import build_services
+
+        services = await build_services(settings)
+        try:
+            return await evaluation.grade_labelled(services, labelled, judge=judge, no_rules=no_rules)
+        finally:
+            await services.aclose()
+
+    try:
+        graded, escalated = asyncio.run(run())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    report = evaluation.summarise(graded, escalated=escalated)
+    title = f"{pairs.name}: judge {judge or settings.default_judge or 'default'}" + (" alone" if no_rules else "")
+    typer.echo(evaluation.format_report(report, title))
+    json_path, png_path = output.with_suffix(".json"), output.with_suffix(".png")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    evaluation.write_confusion_png(report, png_path, title)
+    typer.echo(f"wrote {json_path} and {png_path}", err=True)
+
+
 def main() -> None:  # console-script entry point
     app()

@@ -74,8 +74,19 @@ class OpenAIJudgeSettings(BaseModel):
     policy: RemotePolicy = Field(default_factory=RemotePolicy)
 
 
+class EscalatingJudgeSettings(BaseModel):
+    """Two configured judges in turn: a pair the first judges with a top probability under ``below``
+    goes to the second (the method trained with one judge and evaluated with a bigger one)."""
+
+    kind: Literal["escalating"]
+    first: str = Field(description="name of the judge asked first (another entry of `judges`)")
+    second: str = Field(description="name of the stronger judge asked when the first is unsure")
+    below: float = Field(gt=0, le=1, description="escalate when the first judge's top probability is under this")
+
+
 JudgeSettings = Annotated[
-    TransformersJudgeSettings | SGLangJudgeSettings | OpenAIJudgeSettings, Field(discriminator="kind")
+    TransformersJudgeSettings | SGLangJudgeSettings | OpenAIJudgeSettings | EscalatingJudgeSettings,
+    Field(discriminator="kind"),
 ]
 
 
@@ -111,6 +122,9 @@ class Settings(BaseSettings):
     taxonomy_paths: list[Path] = Field(default_factory=list, description="taxonomy files or directories")
     bundled_taxonomies: bool = Field(default=True, description="load the taxonomies of the six benchmarks")
     wordnet: bool = Field(default=False, description="load WordNet 3.0 (Debian wordnet-base) as taxonomy 'wordnet'")
+    default_taxonomy: str | None = Field(
+        default=None, description="taxonomy used when a request names none (e.g. wordnet); an item may name its own"
+    )
     wordnet_path: Path = Field(default=Path("/usr/share/wordnet"), description="where the WordNet database is")
 
     readiness_cache_s: float = Field(
@@ -162,6 +176,13 @@ class Settings(BaseSettings):
         # With one judge and no default, that judge is the default (the Grader decides that).
         if self.default_judge is not None and self.default_judge not in self.judges:
             raise ValueError(f"default_judge {self.default_judge!r} is not one of the judges {sorted(self.judges)}")
+        for name, judge in self.judges.items():
+            if isinstance(judge, EscalatingJudgeSettings):
+                for role, other in (("first", judge.first), ("second", judge.second)):
+                    if other not in self.judges or isinstance(self.judges[other], EscalatingJudgeSettings):
+                        raise ValueError(f"judge {name!r}: {role} {other!r} must name another, non-escalating judge")
+                if judge.first == judge.second:
+                    raise ValueError(f"judge {name!r}: first and second are the same judge")
         return self
 
 

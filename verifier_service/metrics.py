@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
 
 from verifier_service.grading.types import Grade
 
@@ -83,12 +85,18 @@ class ServiceMetrics:
             ["judge"],
             registry=self.registry,
         )
+        self._escalating: dict[str, Any] = {}
+        self.registry.register(_EscalationCollector(self._escalating))
 
     # ---- set once at start ---------------------------------------------------------
     def cache_configured(self, backend: str) -> None:
         """The cache backend the settings ask for (redis, embedded or none): in use from the start."""
         self._configured_backend = backend
         self.cache_backend_switched(backend)
+
+    def watch_escalations(self, judge: str, escalating: Any) -> None:
+        """Report an escalating judge's counts (``judged``, ``escalated``) at every scrape."""
+        self._escalating[judge] = escalating
 
     def watch_breaker(self, judge: str, state: Callable[[], str]) -> None:
         """Report ``judge``'s breaker at every scrape, from its ``state()`` (closed, open, half-open)."""
@@ -134,3 +142,24 @@ class ServiceMetrics:
 
     def in_flight(self, delta: int) -> None:
         self.in_flight_items.inc(delta)
+
+
+class _EscalationCollector:
+    """``verifier_judge_escalations_total``: pairs an escalating judge sent on to its second judge,
+    next to the pairs it judged (``verifier_judge_escalation_candidates_total``)."""
+
+    def __init__(self, judges: Mapping[str, Any]) -> None:
+        self._judges = judges
+
+    def collect(self):
+        escalated = CounterMetricFamily(
+            "verifier_judge_escalations", "Pairs sent on to the second judge (first judge unsure)", labels=["judge"]
+        )
+        judged = CounterMetricFamily(
+            "verifier_judge_escalation_candidates", "Pairs an escalating judge judged", labels=["judge"]
+        )
+        for name, judge in self._judges.items():
+            escalated.add_metric([name], judge.escalated)
+            judged.add_metric([name], judge.judged)
+        yield escalated
+        yield judged

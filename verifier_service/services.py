@@ -61,12 +61,20 @@ def build_cache(settings: Settings, metrics: ServiceMetrics | None = None) -> Ca
 
 async def build_judges(settings: Settings) -> dict[str, Judge]:
     """The judges of ``settings.judges`` (local models load here, off the event loop)."""
+    from verifier_service.config import EscalatingJudgeSettings
+    from verifier_service.judges.escalating import EscalatingJudge
     from verifier_service.judges.factory import build_judge
 
     judges: dict[str, Judge] = {}
     for name, judge_settings in settings.judges.items():
+        if isinstance(judge_settings, EscalatingJudgeSettings):
+            continue  # built from the others, below
         log.info("loading judge %s (%s)", name, judge_settings.kind)
         judges[name] = await asyncio.to_thread(build_judge, name, judge_settings)
+    for name, judge_settings in settings.judges.items():
+        if isinstance(judge_settings, EscalatingJudgeSettings):
+            first, second = judges[judge_settings.first], judges[judge_settings.second]
+            judges[name] = EscalatingJudge(first, second, below=judge_settings.below, name=name)
     return judges
 
 
@@ -190,6 +198,8 @@ async def build_services(
     for name, judge in judges.items():
         if callable(circuit_state := getattr(judge, "circuit_state", None)):
             metrics.watch_breaker(name, circuit_state)
+        if hasattr(judge, "escalated"):
+            metrics.watch_escalations(name, judge)
     metrics.in_flight_limit.set(settings.max_items_in_flight)
     taxonomies = await asyncio.to_thread(
         TaxonomyRegistry.load,
@@ -201,10 +211,16 @@ async def build_services(
         max_uploads=settings.max_uploaded_taxonomies,
     )
     cache = build_cache(settings, metrics)
+    if settings.default_taxonomy is not None and settings.default_taxonomy not in taxonomies:
+        raise ValueError(
+            f"default_taxonomy {settings.default_taxonomy!r} is not loaded (loaded: {sorted(taxonomies)}); "
+            "for 'wordnet' set wordnet: true"
+        )
     grader = Grader(
         judges=judges,
         default_judge=settings.default_judge,
         taxonomies=taxonomies,
+        default_taxonomy=settings.default_taxonomy,
         cache=cache.cache if cache else None,
         coordinator=cache.coordinator if cache else None,
         observer=metrics,

@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 import sys
 
 import httpx
@@ -58,10 +59,24 @@ async def test_identity_names_model_file_hash_and_prompt(judge):
     assert identity.endswith("|prompt=v1")
 
 
+def run_local_environment() -> dict[str, str]:
+    """The settings deploy/run-local.sh exports when WordNet is installed (read from the script)."""
+    script = (REPO / "deploy" / "run-local.sh").read_text()
+    found = dict(re.findall(r'(VERIFIER_[A-Z_]+)="\$\{VERIFIER_[A-Z_]+:-([^}]*)\}"', script))
+    assert found == {"VERIFIER_WORDNET": "true", "VERIFIER_DEFAULT_TAXONOMY": "wordnet"}, found
+    return found
+
+
 def test_readme_serve_command_grades_a_mixed_batch(tmp_path):
-    """`verifier serve --config deploy/config/local-smollm2.yaml`, as the README starts it."""
+    """`verifier serve --config deploy/config/local-smollm2.yaml` with what deploy/run-local.sh sets,
+    as the README starts it: WordNet settles "dog" / "samoyed", the judge what nothing settles."""
     port = free_port()
-    env = {**os.environ, "VERIFIER_PORT": str(port), "VERIFIER_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        **run_local_environment(),
+        "VERIFIER_PORT": str(port),
+        "VERIFIER_DATA_DIR": str(tmp_path / "data"),
+    }
     server = ServerProcess(
         "verifier serve",
         [sys.executable, "-m", "verifier_service", "serve", "--config", "deploy/config/local-smollm2.yaml"],
@@ -76,11 +91,13 @@ def test_readme_serve_command_grades_a_mixed_batch(tmp_path):
             {"ground_truth": "American Robin", "prediction": "robin or cardinal"},
             {"ground_truth": "Golden-winged Warbler", "prediction": "Golden-winged warbler"},
             {"ground_truth": "dog", "prediction": "samoyed"},
+            {"ground_truth": "American Robin", "prediction": "small brown bird"},
         ]
         body = httpx.post(url + "/grade", json={"items": items, "return_probabilities": True}, timeout=120).json()
         grades = body["grades"]
         assert body["judge"] == "smollm2"
-        assert [g["source"] for g in grades] == ["rule", "rule", "rule", "judge"]
+        assert [g["source"] for g in grades] == ["rule", "rule", "rule", "taxonomy", "judge"]
         assert all(g["status"] == "ok" for g in grades)
-        assert grades[3]["category"] in CATEGORY_NAMES
-        assert math.isclose(sum(grades[3]["probabilities"].values()), 1.0, abs_tol=1e-5)
+        assert grades[3]["category"] == "more specific"  # WordNet: a samoyed is a dog
+        assert grades[4]["category"] in CATEGORY_NAMES
+        assert math.isclose(sum(grades[4]["probabilities"].values()), 1.0, abs_tol=1e-5)

@@ -60,6 +60,7 @@ class Grader:
         judges: Mapping[str, Judge],
         default_judge: str | None = None,
         taxonomies: Mapping[str, LabelTaxonomy] | None = None,
+        default_taxonomy: str | None = None,
         cache: GradeCache | None = None,
         observer: GradingObserver | None = None,
         judge_batch_size: int = 64,
@@ -76,6 +77,7 @@ class Grader:
             raise ValueError(f"default judge {default_judge!r} is not among the judges {sorted(judges)}")
         self.judges: Mapping[str, Judge] = dict(judges)
         self.default_judge = default_judge
+        self.default_taxonomy = default_taxonomy  # for requests that name none (an item may name its own)
         # Read at every request, never copied: a taxonomy registered later is used at once.
         self._taxonomies: Mapping[str, LabelTaxonomy] = taxonomies if taxonomies is not None else {}
         self._observer = observer or NullObserver()
@@ -102,6 +104,8 @@ class Grader:
         Raises ``InvalidRequest`` (``RequestTooLarge``, ``UnknownNameError``, ``InvalidItemError``)
         for a batch that cannot be graded as asked; nothing is graded then.
         """
+        if taxonomy is None:
+            taxonomy = self.default_taxonomy
         plan = self._validate(items, taxonomy, judge)
         self._observer.in_flight(len(items))
         try:
