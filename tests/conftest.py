@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,17 @@ def smollm2_tokenizer_dir(smollm2_path, tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("smollm2-tokenizer")
     load_tokenizer(smollm2_path).save_pretrained(directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def wordnet(tmp_path_factory):
+    """WordNet 3.0 from Debian's wordnet-base, read with nltk (the ``wordnet`` taxonomy)."""
+    from verifier_service.taxonomy.wordnet import DEBIAN_WORDNET, WordNetTaxonomy
+
+    assert (DEBIAN_WORDNET / "data.noun").is_file(), "install Debian's wordnet-base and wordnet-sense-index"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nltk: multilingual functions need a download we never do
+        return WordNetTaxonomy(tmp_path_factory.mktemp("wn"))
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """What the taxonomies settle without a judge, and where each new name, group and fallback stops:
 every addition is tested at its boundary (a wrong "wrong" is the worst outcome)."""
 
-import warnings
-
 import pytest
 
 from verifier_service.grading import Category
 from verifier_service.taxonomy import Taxonomy, TaxonomyError
 from verifier_service.taxonomy.files import bundled_taxonomy_paths, load_taxonomies
 from verifier_service.taxonomy.lexicon_fallback import WithLexiconFallback
-from verifier_service.taxonomy.wordnet import DEBIAN_WORDNET, WordNetTaxonomy
 
 S, M, L, G, W = (
     Category.SPECIFIC,
@@ -172,14 +169,6 @@ def test_compact_names_that_two_nodes_share_are_not_guessed():
 
 
 # ---- WordNet under a dataset taxonomy ---------------------------------------------------------
-@pytest.fixture(scope="module")
-def lexicon(tmp_path_factory):
-    assert (DEBIAN_WORDNET / "data.noun").is_file(), "install Debian's wordnet-base and wordnet-sense-index"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return WordNetTaxonomy(tmp_path_factory.mktemp("wn"))
-
-
 @pytest.mark.parametrize(
     ("taxonomy", "truth", "answer", "expected"),
     [
@@ -204,12 +193,12 @@ def lexicon(tmp_path_factory):
         ("cub-200", "Black Tern", "seabird", None),  # an unsure group member
     ],
 )
-def test_wordnet_settles_only_broad_words_above_anchored_nodes(lexicon, taxonomy, truth, answer, expected):
-    view = WithLexiconFallback(BUNDLED[taxonomy], lexicon)
+def test_wordnet_settles_only_broad_words_above_anchored_nodes(wordnet, taxonomy, truth, answer, expected):
+    view = WithLexiconFallback(BUNDLED[taxonomy], wordnet)
     assert view.categorise(truth, answer) is expected
 
 
-def test_every_bundled_taxonomy_anchors_its_roots(lexicon):
+def test_every_bundled_taxonomy_anchors_its_roots(wordnet):
     anchors = {name: [n.wordnet for n in t.nodes.values() if n.wordnet] for name, t in BUNDLED.items()}
     assert all(anchors.values()), anchors
-    assert all(lexicon.synset(a) is not None for names in anchors.values() for a in names)
+    assert all(wordnet.synset(a) is not None for names in anchors.values() for a in names)

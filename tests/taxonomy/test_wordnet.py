@@ -1,19 +1,8 @@
 """WordNet 3.0 (Debian's wordnet-base) as a general taxonomy."""
 
-import warnings
-
 import pytest
 
 from verifier_service.grading import Category
-from verifier_service.taxonomy.wordnet import DEBIAN_WORDNET, WordNetTaxonomy
-
-
-@pytest.fixture(scope="module")
-def wordnet(tmp_path_factory):
-    assert (DEBIAN_WORDNET / "data.noun").is_file(), "install Debian's wordnet-base and wordnet-sense-index"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return WordNetTaxonomy(tmp_path_factory.mktemp("wn"))
 
 
 @pytest.mark.parametrize(

@@ -15,44 +15,21 @@ import pytest
 from conftest import REPO
 from PIL import Image
 from support.fakes import ScriptedJudge
+from support.recording import RecordingClient, RecordingReward
 from typer.testing import CliRunner
 
 from trainer_client.cli import app
-from trainer_client.client import VerifierClient
 from trainer_client.evaluation import REPORT_CATEGORIES
 from trainer_client.extraction import completion_text, extract_answer
 from trainer_client.rewards import ERROR, UNPARSEABLE, best_of_rollout_rewards
 from trainer_client.tiny_vl import CLASSES, build_tiny_vl_processor, draw_image_folder, image_only_processor_class
 from trainer_client.train import build_trainer, load_train_config
-from trainer_client.trl_reward import SpecificityReward
 from verifier_service.config import Settings
 from verifier_service.grading import Category
 
 pytestmark = pytest.mark.slow
 
 CONFIG = REPO / "trainer_client" / "configs" / "tiny-vl.yaml"
-
-
-class RecordingClient(VerifierClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.answers = []
-
-    async def grade(self, pairs, **kwargs):
-        grades = await super().grade(pairs, **kwargs)
-        self.answers.append((list(pairs), grades))
-        return grades
-
-
-class RecordingReward(SpecificityReward):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = []
-
-    async def __call__(self, prompts, completions, **kwargs):
-        rewards = await super().__call__(prompts, completions, **kwargs)
-        self.calls.append({"prompts": prompts, "completions": completions, "columns": kwargs, "rewards": rewards})
-        return rewards
 
 
 def recording_processor():

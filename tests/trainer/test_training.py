@@ -4,40 +4,15 @@ import math
 
 import pytest
 from support.fakes import ScriptedJudge
+from support.recording import RecordingClient, RecordingReward
 
-from trainer_client.client import VerifierClient
 from trainer_client.extraction import completion_text, extract_answer
 from trainer_client.rewards import ERROR, UNPARSEABLE, best_of_rollout_rewards
 from trainer_client.train import build_trainer, load_train_config
-from trainer_client.trl_reward import SpecificityReward
 from verifier_service.config import Settings
 from verifier_service.grading import Category
 
 pytestmark = pytest.mark.slow
-
-
-class RecordingClient(VerifierClient):
-    """The real client, keeping what the service answered."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.answers = []
-
-    async def grade(self, pairs, **kwargs):
-        grades = await super().grade(pairs, **kwargs)
-        self.answers.append((list(pairs), grades))
-        return grades
-
-
-class RecordingReward(SpecificityReward):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = []
-
-    async def __call__(self, prompts, completions, **kwargs):
-        rewards = await super().__call__(prompts, completions, **kwargs)
-        self.calls.append({"completions": completions, "columns": kwargs, "rewards": rewards})
-        return rewards
 
 
 def test_grpo_steps_use_exactly_the_rules_rewards(live_server, tmp_path):
