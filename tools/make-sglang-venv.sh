@@ -16,11 +16,14 @@ own_site="$("$target/bin/python" -c 'import sysconfig; print(sysconfig.get_paths
 # After the venv's own site-packages on sys.path: what is installed here wins.
 echo "$(cd "$project_site" && pwd)" > "$own_site/project-venv.pth"
 "$target/bin/pip" install --quiet --no-deps -r "$requirements"
-"$target/bin/python" - <<'PY'
-import torch, torchvision
+"$target/bin/python" -W ignore - <<'PY'
+import sys
+
+sys.path.insert(0, "tests/support/sglang_validation/torchvision_placeholder")  # as validate.py does
+import torch
 from sglang.srt.managers.io_struct import GenerateReqInput
 
 assert torch.__version__.startswith("2.13.0") and "+cu" not in torch.__version__, torch.__version__
 GenerateReqInput(input_ids=[1, 2], sampling_params={"max_new_tokens": 0}).normalize_batch_and_arguments()
-print(f"SGLang request types ready (torch {torch.__version__}, torchvision {torchvision.__version__})")
+print(f"SGLang request types ready (torch {torch.__version__}, no second torch)")
 PY
