@@ -4,8 +4,8 @@ hand-labelled pairs. A user picks a judge with it.
 Input: JSONL lines ``{"ground_truth", "prediction", "category", "domain"?, "taxonomy"?,
 "reason"?}`` (``tests/data/labelled_pairs.jsonl`` is one such set). Each pair is graded through
 the service's whole pipeline (rules, taxonomies, cache-free judge calls), or with ``no_rules``
-by the judge alone (the pair normalised as the pipeline would, with its taxonomy lineage as
-context). The report (``summarise``) gives, over the pairs that got a grade:
+by the judge alone (asked exactly what the pipeline asks it: the pair defused and normalised,
+with its taxonomy lineage as context). The report (``summarise``) gives, over the pairs that got a grade:
 
 - agreement: the share graded exactly as labelled;
 - flips: correct labelled wrong, or wrong labelled correct (any of the four correct categories);
@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, JudgeRequest, normalise
+from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, normalise
+from verifier_service.grading.grader import judge_request
+from verifier_service.grading.unicode_safety import defuse
 
 CORRECT = frozenset({"specific", "more specific", "less specific", "generic"})
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -223,7 +225,7 @@ async def grade_labelled(
 ) -> tuple[list[GradedPair], int | None]:
     """Grade every pair with the built services: the whole pipeline, or the judge alone."""
     grader = services.grader
-    name = judge or grader.default_judge or (next(iter(grader.judges)) if len(grader.judges) == 1 else None)
+    name = judge or grader.default_judge  # the grader's default is its only judge when it has one
     if name not in grader.judges:
         raise ValueError(f"judge {name!r} is not configured (configured: {sorted(grader.judges)})")
     chosen = grader.judges[name]
@@ -234,12 +236,11 @@ async def grade_labelled(
         for start in range(0, len(pairs), size):
             chunk = pairs[start : start + size]
             requests = []
-            for pair in chunk:
-                truth, prediction = normalise(pair.ground_truth), normalise(pair.prediction)
+            for pair in chunk:  # the request the pipeline would send, had nothing settled the pair
                 taxonomy_name = pair.taxonomy or grader.default_taxonomy
                 tree = services.taxonomies.get(taxonomy_name) if taxonomy_name else None
-                context = tree.describe_lineage(truth) if tree is not None else None
-                requests.append(JudgeRequest(truth, prediction, context))
+                prediction = normalise(defuse(pair.prediction))
+                requests.append(judge_request(normalise(pair.ground_truth), prediction, tree))
             try:
                 outcomes = list(await chosen.judge(requests))
             except Exception as exc:  # the chunk is unscorable, as in the service

@@ -12,14 +12,13 @@ from pathlib import Path
 import httpx
 import yaml
 from conftest import REPO
-from support.deployment import compose, router_image_smg_version
+from support.deployment import COMPOSE, compose, router_image_smg_version
 from support.processes import ServerProcess, free_port
 from support.sglang_process import StubServer
 
 from verifier_service.config import Settings
 from verifier_service.metrics import ServiceMetrics
 
-COMPOSE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / "deploy" / "env.example"
 K8S = sorted((REPO / "deploy" / "k8s").glob("*.yaml"))
 BIN = Path(sys.executable).parent

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 from conftest import REPO
+from support.deployment import compose
 from support.processes import ServerProcess, free_port
 from support.sglang_process import StubServer
 from support.sglang_validation import VENV as SGLANG_VENV
@@ -75,7 +76,7 @@ def test_kubernetes_ships_the_same_rules():
 
 
 def test_compose_prometheus_loads_the_rules():
-    prometheus = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["prometheus"]
+    prometheus = compose()["services"]["prometheus"]
     assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in prometheus["volumes"]
 
 

@@ -258,14 +258,17 @@ def _settle(key: PairKey, tree: LabelTaxonomy | None) -> Grade | JudgeRequest:
     verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
     if verdict is not None:
         return Grade(Status.OK, verdict.category, Source.RULE, reason=verdict.reason)
-    if tree is None:
-        return JudgeRequest(key.ground_truth, key.prediction)
-    category = tree.categorise(key.ground_truth, key.prediction)
-    if category is not None:
+    if tree is not None and (category := tree.categorise(key.ground_truth, key.prediction)) is not None:
         return Grade(Status.OK, category, Source.TAXONOMY)
-    context = tree.describe_lineage(key.ground_truth)
+    return judge_request(key.ground_truth, key.prediction, tree)
+
+
+def judge_request(ground_truth: str, prediction: str, tree: LabelTaxonomy | None) -> JudgeRequest:
+    """What the judge is asked for a normalised pair: with the taxonomy's lineage of the ground
+    truth as context, and where that context came from (for the cache key)."""
+    context = tree.describe_lineage(ground_truth) if tree is not None else None
     source = f"{tree.name}@{tree.version}" if context is not None else None
-    return JudgeRequest(key.ground_truth, key.prediction, context, source)
+    return JudgeRequest(ground_truth, prediction, context, source)
 
 
 async def _probe(check) -> str:

@@ -33,12 +33,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, TypeVar
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
 from verifier_service.taxonomy.groups import DescriptiveGroup, parse_groups
 
+T = TypeVar("T")
 _SYNSET_NAME = re.compile(r"^[a-z0-9_.'-]+\.n\.\d{2}$")
 
 
@@ -190,11 +191,7 @@ class Taxonomy:
 
     def group(self, term: str) -> DescriptiveGroup | None:
         """The descriptive group a term names, if any."""
-        key = term_key(term)
-        for candidate in (key, *_singular_forms(key)):
-            if candidate in self._groups_by_key:
-                return self._groups_by_key[candidate]
-        return None
+        return _find(term_key(term), self._groups_by_key)
 
     def class_with_ancestor(self, text: str) -> Node | None:
         """The node in "<node> <one of its ancestors>" (either order): "Samoyed dog" is the Samoyed.
@@ -383,11 +380,14 @@ def _compact_index(by_key: dict[str, str]) -> dict[str, str | None]:
     return index
 
 
-def _find(key: str, by_key: dict[str, str], by_compact_key: dict[str, str | None]) -> str | None:
-    """The node name for a key: as written, with a plural ending dropped, then without spaces."""
+def _find(key: str, by_key: dict[str, T], by_compact_key: dict[str, T | None] | None = None) -> T | None:
+    """What a key names: as written, with a plural ending dropped, then (with ``by_compact_key``)
+    without spaces."""
     for candidate in (key, *_singular_forms(key)):
         if candidate in by_key:
             return by_key[candidate]
+    if by_compact_key is None:
+        return None
     for candidate in (key, *_singular_forms(key)):
         name = by_compact_key.get(candidate.replace(" ", ""))
         if name is not None:

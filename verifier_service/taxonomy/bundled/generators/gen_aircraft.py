@@ -4,7 +4,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import write_taxonomy  # noqa: E402
+from common import name_key, write_taxonomy  # noqa: E402
 
 M = {  # manufacturer: synonyms
     "Airbus": ["Airbus Industrie"],
@@ -328,14 +328,10 @@ for v, (f, syn) in V.items():
 
 # Every family and variant also answers to its name after its maker's ("Airbus A320",
 # "Lockheed C-130", "Bombardier Q300"), where that is not how it is written already.
-def _key(text):
-    return " ".join(text.lower().replace("-", " ").split())
-
-
 family_maker = {renamed.get(f, f): [m, *M[m]] if m else [] for f, (m, _) in F.items()}
 for f, makers in OTHER_MAKERS.items():
     family_maker[renamed.get(f, f)] += makers
-taken = {_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
+taken = {name_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
 for node in nodes:
     if node["rank"] not in ("family", "variant"):
         continue
@@ -343,12 +339,12 @@ for node in nodes:
     makers = [m for m in family_maker.get(family, []) if len(m.split()) <= 2]
     added = []
     for term in (node["name"], *node.get("synonyms", [])):
+        if any(name_key(term).startswith(name_key(m)) for m in makers):
+            continue  # already written with a maker's name
         for maker in makers:
-            if _key(term).startswith(_key(maker)) or any(_key(term).startswith(_key(m)) for m in makers):
-                continue
             prefixed = f"{maker} {term}"
-            if _key(prefixed) not in taken:
-                taken.add(_key(prefixed))
+            if name_key(prefixed) not in taken:
+                taken.add(name_key(prefixed))
                 added.append(prefixed)
     if added:
         node["synonyms"] = [*node.get("synonyms", []), *added]

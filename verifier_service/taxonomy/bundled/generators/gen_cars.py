@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import write_taxonomy  # noqa: E402
+from common import name_key, write_taxonomy  # noqa: E402
 
 classes = open("tests/data/dataset_classes/stanford-cars.txt").read().splitlines()
 MAKES = [
@@ -252,11 +252,7 @@ for performance, base in [
 
 # Each class also answers to its name with the year first ("2012 Chevrolet Silverado 1500
 # Extended Cab") and with its make's short names ("Chevy Silverado 1500 Extended Cab 2012").
-def _key(text):
-    return " ".join(text.lower().replace("-", " ").split())
-
-
-taken = {_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
+taken = {name_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
 for node in nodes:
     if node["rank"] != "model year":
         continue
@@ -269,8 +265,8 @@ for node in nodes:
             continue
         for form in (c, f"{year} {stem}", *node.get("synonyms", [])):
             forms.append(form.replace(make, alias, 1))
-    added = [f for f in dict.fromkeys(forms) if _key(f) not in taken]
-    taken.update(_key(f) for f in added)
+    added = [f for f in dict.fromkeys(forms) if name_key(f) not in taken]
+    taken.update(name_key(f) for f in added)
     extra = [f for f in added if f not in node.get("synonyms", [])]
     if extra:
         node["synonyms"] = [*node.get("synonyms", []), *extra]
