@@ -24,12 +24,19 @@ Choosing senses, conservatively:
   ``close_distance`` steps, else ``generic``) and hyponym (``more specific``). It never
   settles ``wrong``: WordNet is a general lexicon, and two unrelated synsets may still name
   compatible things it simply does not link.
+
+Thread ownership: nltk's reader is not thread-safe (it seeks and reads shared file handles and
+fills lazy caches), and concurrent reads corrupt answers, and its caches for good. Every method
+that touches the reader holds ``self._lock`` (re-entrant: methods call each other), whichever
+thread calls it: the event loop grading pairs, a worker thread answering a look-up, start-up.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +58,17 @@ _LEXNAMES = (
     "verb.contact 2,verb.creation 2,verb.emotion 2,verb.motion 2,verb.perception 2,verb.possession 2,"
     "verb.social 2,verb.stative 2,verb.weather 2,adj.ppl 3"
 ).split(",")
+
+
+def _owns_the_reader(method):
+    """Run ``method`` holding the taxonomy's lock: one reader of nltk's WordNet at a time."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def prepare_wordnet_dir(source: Path, workdir: Path) -> Path:
@@ -87,6 +105,7 @@ class WordNetTaxonomy:
                 # data; this is WordNet 3.0 itself and needs no mapping (nor a download).
                 return None
 
+        self._lock = threading.RLock()
         root = prepare_wordnet_dir(source, workdir)
         if str(root) not in nltk.data.path:
             nltk.data.path.append(str(root))  # nltk only reads corpora under its data path
@@ -97,6 +116,7 @@ class WordNetTaxonomy:
         self.version = f"wordnet-{self._wn.get_version()}|{','.join(sorted(lexnames))}|close={close_distance}"
         self.description = "WordNet 3.0 noun hypernyms (Princeton University), from Debian's wordnet-base"
 
+    @_owns_the_reader
     def senses(self, term: str, *, broad: bool = False) -> list[Any]:
         """The term's noun senses in the visual lexicographer files (with ``broad``, in noun.Tops too)."""
         if _SYNSET_NAME.match(term.strip()):
@@ -114,6 +134,7 @@ class WordNetTaxonomy:
             found = self._wn.synsets(hyphenated, pos="n")
         return [s for s in found if s.lexname() in lexnames]
 
+    @_owns_the_reader
     def _sense(self, term: str) -> Any | None:
         """The ground truth's one sense: its only visual sense, or its dominant one (see the module doc)."""
         senses = self.senses(term)
@@ -125,6 +146,7 @@ class WordNetTaxonomy:
         rest = sum(counts) - counts[best]
         return senses[best] if counts[best] >= DOMINANT_COUNT and counts[best] >= DOMINANT_COUNT * rest else None
 
+    @_owns_the_reader
     def synset(self, name: str) -> Any | None:
         """The synset of that name ("bird.n.01"), or ``None``."""
         try:
@@ -132,6 +154,7 @@ class WordNetTaxonomy:
         except Exception:  # nltk raises WordNetError (or ValueError) for an unknown name
             return None
 
+    @_owns_the_reader
     def is_above(self, start: Any, candidate: Any) -> bool:
         """Whether ``candidate`` is a hypernym (or instance hypernym) of ``start``, at any distance."""
         return start != candidate and self._distance_up(start, candidate) is not None
@@ -158,6 +181,7 @@ class WordNetTaxonomy:
             return Category.MORE_SPECIFIC
         return None
 
+    @_owns_the_reader
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
         truth = self._sense(ground_truth)
         if truth is None:
@@ -181,10 +205,12 @@ class WordNetTaxonomy:
     def _label(sense: Any) -> str:
         return sense.lemmas()[0].name().replace("_", " ").lower()
 
+    @_owns_the_reader
     def describe_lineage(self, term: str) -> str | None:
         sense = self._sense(term)
         return None if sense is None else " < ".join(self._label(s) for s in self._lineage(sense))
 
+    @_owns_the_reader
     def explain(self, term: str) -> dict[str, Any] | None:
         senses = self.senses(term)
         if not senses:
