@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         ge=0,
         description="settled pairs remembered in process, answered before any per-pair work (0: off)",
     )
+    grade_memo_mb: float = Field(
+        default=64, gt=0, description="the most megabytes the remembered pairs' labels may take in process"
+    )
     judge_deadline_s: float = Field(
         default=180.0,
         gt=0,
@@ -135,6 +138,9 @@ class Settings(BaseSettings):
     max_label_chars: int = Field(default=512, ge=1, description="longest ground truth or prediction accepted")
     max_taxonomy_bytes: int = Field(default=20_000_000, ge=1, description="largest taxonomy upload accepted")
     max_taxonomy_nodes: int = Field(default=50_000, ge=1, description="most nodes in an uploaded taxonomy")
+    max_taxonomy_term_chars: int = Field(
+        default=256, ge=1, le=4096, description="longest node name, synonym, rank or group name in an upload"
+    )
     max_uploaded_taxonomies: int = Field(default=64, ge=0, description="most uploaded taxonomies kept at once")
     max_body_bytes: int = Field(default=32_000_000, ge=1, description="largest request body accepted (413 above)")
     max_items_in_flight: int = Field(

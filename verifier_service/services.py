@@ -228,6 +228,7 @@ async def build_services(
         lock_ttl_s=settings.lock_ttl_s,
         judge_deadline_s=settings.judge_deadline_s,
         memo_size=settings.grade_memo_size,
+        memo_bytes=int(settings.grade_memo_mb * 1_000_000),
         limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
     )
     return Services(

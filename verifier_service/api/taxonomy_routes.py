@@ -19,7 +19,7 @@ from verifier_service.taxonomy import (
 )
 
 router = APIRouter()
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # never "." or "..": it names a file
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # full match: never "." or "..", it names a file
 _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
 
 
@@ -70,7 +70,7 @@ async def lookup_term(name: str, term: str, services: ServicesDep) -> dict[str, 
 async def upload_taxonomy(name: str, request: Request, services: ServicesDep) -> dict[str, object]:
     """Upload or replace a user taxonomy (JSON or YAML body, see the README). It is validated,
     used by ``/grade`` requests naming it at once, and kept across restarts."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise HTTPException(
             422, "a taxonomy name is 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit"
         )
@@ -86,8 +86,11 @@ async def upload_taxonomy(name: str, request: Request, services: ServicesDep) ->
     fmt = "json" if media_type == "application/json" else "yaml"
     try:
         text = body.decode("utf-8")
-        max_nodes = services.settings.max_taxonomy_nodes
-        taxonomy = await asyncio.to_thread(parse_taxonomy_text, text, fmt=fmt, name=name, max_nodes=max_nodes)
+        limits = {
+            "max_nodes": services.settings.max_taxonomy_nodes,
+            "max_term_chars": services.settings.max_taxonomy_term_chars,
+        }
+        taxonomy = await asyncio.to_thread(parse_taxonomy_text, text, fmt=fmt, name=name, **limits)
         await asyncio.to_thread(services.taxonomies.add, taxonomy)
     except (TaxonomyConflict, TooManyTaxonomies) as exc:
         raise HTTPException(409, str(exc)) from None

@@ -70,6 +70,7 @@ class Grader:
         limits: GradingLimits = GradingLimits(),
         judge_deadline_s: float | None = None,
         memo_size: int = 100_000,
+        memo_bytes: int = 64_000_000,
     ) -> None:
         if default_judge is None and len(judges) == 1:
             default_judge = next(iter(judges))
@@ -82,7 +83,7 @@ class Grader:
         self._taxonomies: Mapping[str, LabelTaxonomy] = taxonomies if taxonomies is not None else {}
         self._observer = observer or NullObserver()
         self._limits = limits
-        self._memo = GradeMemo(memo_size)
+        self._memo = GradeMemo(memo_size, memo_bytes)
         # Rule and taxonomy grades are few distinct values: items share one object per value,
         # so everything done per grade downstream (serialising, metrics, audit) is done rarely.
         self._interned: dict[Grade, Grade] = {}
@@ -178,8 +179,10 @@ class Grader:
 
         # 2-8. the rest: defences, normalisation, rules, taxonomy, cache, judge.
         if unsettled:
+            limit = self._limits.max_label_chars
             for key, grade in (await self._settle_new(unsettled, plan)).items():
-                self._memo.put(key, grade)
+                if limit is None or len(key[1]) <= limit:  # an over-long answer is never kept whole
+                    self._memo.put(key, grade)
                 give(grade, by_pair[key])
         return grades, [(grade, n) for grade, n in counts.values()]  # type: ignore[return-value]  # all filled
 

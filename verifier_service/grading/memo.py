@@ -5,12 +5,14 @@ and across steps). Keyed by the pair exactly as sent and by everything else that
 grade (the taxonomy and its version, the judge), the memory answers before any per-pair work:
 no Unicode defences, no normalisation, no rules, no cache read. Only successful grades are
 kept; a judge's grade is kept as what it is on a later request, a cached one. Once ``size``
-is reached the oldest entries go first (a plain dict keeps insertion order: no bookkeeping on
-a hit, which is the common case on a warm path).
+entries or ``max_bytes`` bytes (of the labels kept as keys) are reached the oldest entries go
+first (a plain dict keeps insertion order: no bookkeeping on a hit, which is the common case on
+a warm path). The grader never offers it an answer over the length limit.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 from verifier_service.grading.types import Grade, Source, Status
@@ -21,22 +23,36 @@ from verifier_service.grading.types import Grade, Source, Status
 MemoKey = tuple[str, str, tuple[str | None, str | None, str | None]]
 
 
+_ENTRY_OVERHEAD = 200  # the key's tuple and the dict's slot, in bytes
+
+
+def _cost(key: MemoKey) -> int:
+    return sys.getsizeof(key[0]) + sys.getsizeof(key[1]) + _ENTRY_OVERHEAD
+
+
 class GradeMemo:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = 64_000_000) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the kept keys cost, about
         self._grades: dict[MemoKey, Grade] = {}
 
     def get(self, key: MemoKey) -> Grade | None:
         return self._grades.get(key)
 
     def put(self, key: MemoKey, grade: Grade) -> None:
-        if grade.status is not Status.OK or self.size <= 0:
+        cost = _cost(key)
+        if grade.status is not Status.OK or self.size <= 0 or cost > self.max_bytes:
             return
         if grade.source is Source.JUDGE:
             grade = replace(grade, source=Source.CACHE)
+        if key not in self._grades:
+            self.bytes += cost
         self._grades[key] = grade
-        while len(self._grades) > self.size:
-            del self._grades[next(iter(self._grades))]
+        while len(self._grades) > self.size or self.bytes > self.max_bytes:
+            oldest = next(iter(self._grades))
+            del self._grades[oldest]
+            self.bytes -= _cost(oldest)
 
     def __len__(self) -> int:
         return len(self._grades)

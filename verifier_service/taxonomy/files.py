@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 import yaml
 
+from verifier_service.taxonomy.bounds import MAX_TERM_CHARS
 from verifier_service.taxonomy.model import Taxonomy, TaxonomyError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -22,7 +23,14 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NESTING = 16  # a taxonomy is a mapping of a list of mappings of lists: four levels deep
 
 
-def parse_taxonomy_text(text: str, *, fmt: str, name: str | None = None, max_nodes: int | None = None) -> Taxonomy:
+def parse_taxonomy_text(
+    text: str,
+    *,
+    fmt: str,
+    name: str | None = None,
+    max_nodes: int | None = None,
+    max_term_chars: int = MAX_TERM_CHARS,
+) -> Taxonomy:
     """Parse YAML (``fmt='yaml'``) or JSON text into a validated taxonomy."""
     try:
         if fmt == "json":
@@ -33,7 +41,7 @@ def parse_taxonomy_text(text: str, *, fmt: str, name: str | None = None, max_nod
             orjson.dumps(data)  # what YAML allows but JSON does not (lone surrogates, dates) cannot be kept
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, yaml.YAMLError, RecursionError) as exc:
         raise TaxonomyError(f"not valid {fmt.upper()}: {exc}") from None
-    return Taxonomy.from_dict(data, name=name, max_nodes=max_nodes)
+    return Taxonomy.from_dict(data, name=name, max_nodes=max_nodes, max_term_chars=max_term_chars)
 
 
 def _check_yaml_shape(text: str) -> None:

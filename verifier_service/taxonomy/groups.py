@@ -19,11 +19,11 @@ group's ``category``); under an ``unsure`` node it is left to the judge; anywher
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from verifier_service.grading.categories import Category
+from verifier_service.taxonomy.bounds import check_term_length
 
 _GROUP_FIELDS = {"name", "synonyms", "members", "unsure", "exhaustive", "category"}
 _GROUP_CATEGORIES = {Category.GENERIC.value: Category.GENERIC, Category.LESS_SPECIFIC.value: Category.LESS_SPECIFIC}
@@ -38,12 +38,11 @@ class DescriptiveGroup:
     exhaustive: bool
     category: Category = Category.GENERIC
 
-    def relation(self, lineage_names: Iterable[str]) -> Category | None:
-        """The group as an answer for a ground truth whose lineage (node names) is given."""
-        names = set(lineage_names)
-        if names & self.members:
+    def relation(self, *, under_member: bool, under_unsure: bool) -> Category | None:
+        """The group as an answer for a ground truth that lies (or not) under a member or an unsure node."""
+        if under_member:
             return self.category
-        if names & self.unsure or not self.exhaustive:
+        if under_unsure or not self.exhaustive:
             return None
         return Category.WRONG
 
@@ -60,8 +59,9 @@ class DescriptiveGroup:
         return data
 
 
-def parse_groups(raw: Any, resolve: Any, problems: list[str]) -> list[DescriptiveGroup]:
-    """Groups from a taxonomy's ``groups`` list; ``resolve(name)`` gives a node's name or ``None``."""
+def parse_groups(raw: Any, resolve: Any, problems: list[str], max_term_chars: int) -> list[DescriptiveGroup]:
+    """Groups from a taxonomy's ``groups`` list; ``resolve(name)`` gives a node's name or ``None``.
+    A group's name and synonyms are at most ``max_term_chars`` long."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -73,6 +73,8 @@ def parse_groups(raw: Any, resolve: Any, problems: list[str]) -> list[Descriptiv
             problems.append(f"group #{index} must be a mapping with a non-empty 'name'")
             continue
         name = item["name"].strip()
+        if not check_term_length(name, f"group #{index}: the name", max_term_chars, problems):
+            continue
         unknown = set(item) - _GROUP_FIELDS
         if unknown:
             problems.append(f"group {name!r} has unknown fields {sorted(unknown)}")
@@ -83,6 +85,9 @@ def parse_groups(raw: Any, resolve: Any, problems: list[str]) -> list[Descriptiv
                 problems.append(f"group {name!r}: {field_name!r} must be a list of strings")
                 values = []
             lists[field_name] = values
+        lists["synonyms"] = [
+            v for v in lists["synonyms"] if check_term_length(v, f"group {name!r}: a synonym", max_term_chars, problems)
+        ]
         resolved: dict[str, set[str]] = {"members": set(), "unsure": set()}
         for field_name in ("members", "unsure"):
             for value in lists[field_name]:

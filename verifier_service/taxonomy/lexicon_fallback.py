@@ -6,7 +6,8 @@ name the WordNet synset of its concept (``wordnet: bird.n.01`` on the root of cu
 for a prediction the taxonomy does not know at all (no node, no group, no class named with its
 ancestor, not several classes), WordNet decides, and only this: a prediction whose WordNet
 sense is that synset names the node (and is graded as the node), and one whose sense lies above
-it is ``generic``. Nothing else: WordNet never settles ``wrong`` here, and never reads a
+it is ``generic`` (the nearest ``tree_index.MAX_ANCHORS`` anchored nodes of a lineage are
+consulted). Nothing else: WordNet never settles ``wrong`` here, and never reads a
 prediction against a sense the taxonomy did not anchor ("bird" for the flower "bird of
 paradise" finds no anchor above it, and goes to the judge).
 """
@@ -43,9 +44,7 @@ class WithLexiconFallback:
             return None  # the taxonomy left it to the judge on purpose (an overlap, an unsure group member)
         guesses = self.wordnet.senses(prediction, broad=True)
         found: set[Category] = set()
-        for node in self.taxonomy.lineage(truth):
-            if node.wordnet is None:
-                continue
+        for node in self.taxonomy.anchored_lineage(truth):
             anchor = self.wordnet.synset(node.wordnet)
             if anchor is None:
                 continue

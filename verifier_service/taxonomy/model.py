@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -37,10 +36,12 @@ from typing import Any, TypeVar
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
+from verifier_service.taxonomy.bounds import MAX_OVERLAPS, MAX_TERM_CHARS, MAX_TEXT_CHARS, check_term_length
 from verifier_service.taxonomy.groups import DescriptiveGroup, parse_groups
+from verifier_service.taxonomy.tree_index import Spans, TreeIndex
+from verifier_service.taxonomy.wordnet import SYNSET_NAME
 
 T = TypeVar("T")
-_SYNSET_NAME = re.compile(r"^[a-z0-9_.'-]+\.n\.\d{2}$")
 
 
 class TaxonomyError(ValueError):
@@ -60,6 +61,8 @@ class Node:
 
 
 _MAX_SCANNED_WORDS = 64  # answers are short; a longer one is a sentence, wrong by rule already
+CONTEXT_LINEAGE = 12  # nodes of a lineage given to a judge as context, nearest first
+SHOWN_LINEAGE = 64  # nodes of a lineage shown by a look-up
 
 
 def term_key(term: str) -> str:
@@ -90,10 +93,19 @@ class Taxonomy:
     _by_compact_key: dict[str, str | None] = field(default_factory=dict, repr=False)  # None: ambiguous
     _groups_by_key: dict[str, DescriptiveGroup] = field(default_factory=dict, repr=False)
     _longest_name: int = field(default=1, repr=False)  # in words, for scanning answers
+    _index: TreeIndex | None = field(default=None, repr=False)
+    _group_spans: dict[str, tuple[Spans, Spans]] = field(default_factory=dict, repr=False)  # members, unsure
 
     # ---- construction -------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: Any, *, name: str | None = None, max_nodes: int | None = None) -> Taxonomy:
+    def from_dict(
+        cls,
+        data: Any,
+        *,
+        name: str | None = None,
+        max_nodes: int | None = None,
+        max_term_chars: int = MAX_TERM_CHARS,
+    ) -> Taxonomy:
         if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
             raise TaxonomyError("a taxonomy must be a mapping (with string keys) with a 'nodes' list")
         raw_nodes = data.get("nodes")
@@ -109,7 +121,7 @@ class Taxonomy:
         nodes: dict[str, Node] = {}
         by_key: dict[str, str] = {}
         for index, raw in enumerate(raw_nodes):
-            node = _parse_node(raw, index, problems)
+            node = _parse_node(raw, index, problems, max_term_chars)
             if node is None:
                 continue
             if node.name in nodes:
@@ -142,8 +154,13 @@ class Taxonomy:
                     overlaps.append(target)
             resolved[node.name] = Node(node.name, parent, node.rank, node.synonyms, tuple(overlaps), node.wordnet)
         problems.extend(_find_cycles(resolved))
+        overlap_count = sum(len(node.overlaps) for node in resolved.values())
+        if overlap_count > MAX_OVERLAPS:
+            problems.append(f"{overlap_count} overlaps declared; the limit is {MAX_OVERLAPS}")
 
-        groups = parse_groups(data.get("groups"), lambda term: parents_by_key.get(term_key(term)), problems)
+        groups = parse_groups(
+            data.get("groups"), lambda term: parents_by_key.get(term_key(term)), problems, max_term_chars
+        )
         groups_by_key: dict[str, DescriptiveGroup] = {}
         for group in groups:
             for term in (group.name, *group.synonyms):
@@ -161,17 +178,20 @@ class Taxonomy:
         if not isinstance(close_distance, int) or isinstance(close_distance, bool) or close_distance < 0:
             problems.append("'close_distance' must be a non-negative integer")
             close_distance = 1
-        if problems:
-            raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(problems))
-
         sources = data.get("sources", [])
+        for label, text in (("description", data.get("description", "")), *(("source", s) for s in _listed(sources))):
+            if len(str(text)) > MAX_TEXT_CHARS:
+                problems.append(f"a {label} has {len(str(text))} characters; the limit is {MAX_TEXT_CHARS}")
+        if problems:
+            raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(_shortened(problems)))
+
         taxonomy = cls(
             name=taxonomy_name.strip(),
             nodes=resolved,
             close_ranks=frozenset(r.strip().lower() for r in close_ranks),
             close_distance=close_distance,
             description=str(data.get("description", "")),
-            sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (str(sources),),
+            sources=tuple(str(s) for s in _listed(sources)),
             groups=tuple(groups),
             _by_key=by_key,
             _by_compact_key=_compact_index(by_key),
@@ -181,6 +201,7 @@ class Taxonomy:
         # saved and loaded again (or reformatted) keeps its version, and so its cache keys.
         taxonomy.version = _content_hash(taxonomy.to_dict())
         taxonomy._longest_name = max(len(key.split()) for key in by_key)
+        taxonomy._index_tree()
         return taxonomy
 
     # ---- queries ------------------------------------------------------------------
@@ -201,38 +222,58 @@ class Taxonomy:
             first, second = self.lookup(" ".join(words[:cut])), self.lookup(" ".join(words[cut:]))
             if first is None or second is None or first is second:
                 continue
-            if second in self.lineage(first):
+            if self._tree.is_at_or_above(second.name, first.name):
                 return first
-            if first in self.lineage(second):
+            if self._tree.is_at_or_above(first.name, second.name):
                 return second
         return None
 
-    def lineage(self, node: Node) -> list[Node]:
-        """The node, its parent, its grandparent ... up to the root."""
+    def _index_tree(self) -> TreeIndex:
+        index = self._index = TreeIndex(self.nodes)
+        self._group_spans = {g.name: (index.spans(g.members), index.spans(g.unsure)) for g in self.groups}
+        return index
+
+    @property
+    def _tree(self) -> TreeIndex:
+        return self._index or self._index_tree()  # from_dict builds it; a taxonomy made otherwise, on first use
+
+    def lineage(self, node: Node, limit: int | None = None) -> list[Node]:
+        """The node, its parent, its grandparent ... up to the root (the first ``limit`` of them)."""
         chain = [node]
-        while chain[-1].parent is not None:
+        while chain[-1].parent is not None and (limit is None or len(chain) < limit):
             chain.append(self.nodes[chain[-1].parent])
         return chain
 
     def describe_lineage(self, term: str) -> str | None:
-        """'golden-winged warbler (species) < vermivora (genus) < ...', for a judge's context."""
+        """'golden-winged warbler (species) < vermivora (genus) < ...', for a judge's context: the
+        nearest ``CONTEXT_LINEAGE`` nodes, so that a deep tree never makes a long prompt."""
         node = self.lookup(term)
         if node is None:
             return None
-        return " < ".join(
-            f"{normalise(n.name)} ({n.rank})" if n.rank else normalise(n.name) for n in self.lineage(node)
+        chain = self.lineage(node, CONTEXT_LINEAGE + 1)
+        text = " < ".join(
+            f"{normalise(n.name)} ({n.rank})" if n.rank else normalise(n.name) for n in chain[:CONTEXT_LINEAGE]
         )
+        return text + " < ..." if len(chain) > CONTEXT_LINEAGE else text
 
     def explain(self, term: str) -> dict[str, Any] | None:
         node = self.lookup(term)
         if node is None:
             return None
-        return {
+        chain = self.lineage(node, SHOWN_LINEAGE + 1)
+        explained: dict[str, Any] = {
             "node": node.name,
             "rank": node.rank,
             "synonyms": list(node.synonyms),
-            "lineage": [{"name": n.name, "rank": n.rank} for n in self.lineage(node)],
+            "lineage": [{"name": n.name, "rank": n.rank} for n in chain[:SHOWN_LINEAGE]],
         }
+        if len(chain) > SHOWN_LINEAGE:
+            explained["lineage_truncated"] = True
+        return explained
+
+    def anchored_lineage(self, node: Node) -> list[Node]:
+        """The nearest nodes at or above ``node`` that name a WordNet synset, nearest first."""
+        return [self.nodes[name] for name in self._tree.anchors_above(node.name)]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -282,7 +323,9 @@ class Taxonomy:
             return self.relation(truth, guess)
         group = self.group(prediction)
         if group is not None:
-            return group.relation(node.name for node in self.lineage(truth))
+            entered = self._tree.entered(truth.name)
+            members, unsure = self._group_spans[group.name]
+            return group.relation(under_member=members.covers(entered), under_unsure=unsure.covers(entered))
         return Category.WRONG if self.names_several_classes(prediction) else None
 
     def knows(self, term: str) -> bool:
@@ -314,23 +357,15 @@ class Taxonomy:
         """The category of ``guess`` for ``truth``; ``None`` when an overlap leaves it to the judge."""
         if truth is guess:
             return Category.SPECIFIC
-        truth_line = self.lineage(truth)
-        if guess in truth_line:
-            return Category.LESS_SPECIFIC if self._is_close(guess, truth_line.index(guess)) else Category.GENERIC
-        if truth in self.lineage(guess):
+        tree = self._tree
+        if tree.is_at_or_above(guess.name, truth.name):
+            close = self._is_close(guess, tree.steps_up(truth.name, guess.name))
+            return Category.LESS_SPECIFIC if close else Category.GENERIC
+        if tree.is_at_or_above(truth.name, guess.name):
             return Category.MORE_SPECIFIC
-        if self._overlap(truth_line, self.lineage(guess)):
+        if tree.overlapping(truth.name, guess.name):  # a node on one lineage overlaps one on the other
             return None
         return Category.WRONG
-
-    @staticmethod
-    def _overlap(truth_line: list[Node], guess_line: list[Node]) -> bool:
-        """True when a node on one lineage is marked as overlapping a node on the other."""
-        truth_names = {n.name for n in truth_line}
-        guess_names = {n.name for n in guess_line}
-        return any(set(n.overlaps) & guess_names for n in truth_line) or any(
-            set(n.overlaps) & truth_names for n in guess_line
-        )
 
     def _is_close(self, ancestor: Node, distance: int) -> bool:
         if ancestor.rank and self.close_ranks:
@@ -338,13 +373,25 @@ class Taxonomy:
         return distance <= self.close_distance
 
 
-def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _shortened(problems: list[str], limit: int = 300) -> list[str]:
+    """Problems as a message: each cut to ``limit`` characters (a name may be long), at most 50."""
+    shown = [p if len(p) <= limit else p[:limit] + "..." for p in problems[:50]]
+    return shown + ([f"... and {len(problems) - 50} more problems"] if len(problems) > 50 else [])
+
+
+def _parse_node(raw: Any, index: int, problems: list[str], max_term_chars: int = MAX_TERM_CHARS) -> Node | None:
     if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
         problems.append(f"node #{index} must be a mapping (with string keys) with a 'name'")
         return None
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(f"node #{index} needs a non-empty string 'name'")
+        return None
+    if not check_term_length(name, f"node #{index}: the name", max_term_chars, problems):
         return None
     parent = raw.get("parent")
     if parent is not None and not isinstance(parent, str):
@@ -354,15 +401,18 @@ def _parse_node(raw: Any, index: int, problems: list[str]) -> Node | None:
     if rank is not None and not isinstance(rank, str):
         problems.append(f"node {name!r}: 'rank' must be a string")
         rank = None
+    if rank is not None and not check_term_length(rank, f"node {name!r}: the rank", max_term_chars, problems):
+        rank = None
     lists = {}
     for field_name in ("synonyms", "overlaps"):
         values = raw.get(field_name, [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             problems.append(f"node {name!r}: {field_name!r} must be a list of strings")
             values = []
-        lists[field_name] = tuple(values)
+        what = f"node {name!r}: a {field_name[:-1]}"
+        lists[field_name] = tuple(v for v in values if check_term_length(v, what, max_term_chars, problems))
     wordnet = raw.get("wordnet")
-    if wordnet is not None and (not isinstance(wordnet, str) or not _SYNSET_NAME.match(wordnet)):
+    if wordnet is not None and (not isinstance(wordnet, str) or not SYNSET_NAME.fullmatch(wordnet)):
         problems.append(f"node {name!r}: 'wordnet' must name a noun synset such as 'bird.n.01'")
         wordnet = None
     unknown = set(raw) - {"name", "parent", "rank", "synonyms", "overlaps", "wordnet"}

@@ -57,9 +57,10 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
     ) -> None:
         self._fixed = dict(fixed or {})
         # With WordNet loaded, taxonomies that anchor nodes to WordNet synsets answer through it
-        # for broad words they do not list (lexicon_fallback.py); the views are made once per version.
+        # for broad words they do not list (lexicon_fallback.py). One view per name, made again when
+        # the taxonomy of that name changes: a replaced taxonomy is never kept alive by its view.
         self._lexicon = lexicon
-        self._views: dict[tuple[str, str], BrowsableTaxonomy] = {}
+        self._views: dict[str, WithLexiconFallback] = {}
         self._max_uploads = max_uploads
         self._lock = threading.Lock()  # uploads run in worker threads
         self._uploaded = dict(uploaded or {})
@@ -103,10 +104,10 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
     def _view(self, taxonomy: BrowsableTaxonomy) -> BrowsableTaxonomy:
         if self._lexicon is None or not isinstance(taxonomy, Taxonomy) or not WithLexiconFallback.applies_to(taxonomy):
             return taxonomy
-        key = (taxonomy.name, taxonomy.version)
-        if key not in self._views:
-            self._views[key] = WithLexiconFallback(taxonomy, self._lexicon)
-        return self._views[key]
+        view = self._views.get(taxonomy.name)
+        if view is None or view.taxonomy is not taxonomy:
+            view = self._views[taxonomy.name] = WithLexiconFallback(taxonomy, self._lexicon)
+        return view
 
     def __iter__(self) -> Iterator[str]:
         yield from self._fixed

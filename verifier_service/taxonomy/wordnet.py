@@ -44,7 +44,7 @@ from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import fold_diacritics, label_key, normalise
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
-_SYNSET_NAME = re.compile(r"^[a-z0-9_.'-]+\.n\.\d{2}$")
+SYNSET_NAME = re.compile(r"[a-z0-9_.'-]+\.n\.\d{2}")  # a noun synset's name ("bird.n.01"); full match only
 VISUAL_LEXNAMES = frozenset({"noun.animal", "noun.plant", "noun.artifact", "noun.food", "noun.object"})
 DOMINANT_COUNT = 5  # a ground truth's sense is dominant when tagged this often, and this many times the rest
 
@@ -119,7 +119,7 @@ class WordNetTaxonomy:
     @_owns_the_reader
     def senses(self, term: str, *, broad: bool = False) -> list[Any]:
         """The term's noun senses in the visual lexicographer files (with ``broad``, in noun.Tops too)."""
-        if _SYNSET_NAME.match(term.strip()):
+        if SYNSET_NAME.fullmatch(term.strip()):
             try:
                 return [self._wn.synset(term.strip())]
             except Exception:  # nltk raises WordNetError (or ValueError) for an unknown name
