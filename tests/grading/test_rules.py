@@ -40,7 +40,10 @@ def test_normalise_substitutes_before_lower_casing():
 
 def test_label_key_folds_only_safe_differences():
     assert label_key(normalise("A photo of a Golden-winged Warbler")) == "golden winged warbler"
-    assert label_key(normalise("It's a Crème brûlée")) == "creme brulee"
+    assert label_key(normalise("It's a Crème brûlée")) == "crème brûlée"  # marks are kept
+    assert label_key(normalise("crème brûlée")) != label_key(normalise("creme brulee"))  # "pâte" is not "pâté"
+    assert label_key(normalise("cre\u0300me")) == label_key(normalise("crème"))  # one letter, written two ways
+    assert label_key(normalise("ＭＡＬＬＡＲＤ")) == "mallard"  # full-width letters
     assert label_key(normalise("The Samoyed")) == "samoyed"
     assert label_key(normalise("Boeing 737–200")) == label_key(normalise("Boeing 737-200"))  # any dash
     # a spelling difference stays a difference
@@ -149,7 +152,7 @@ def test_empty_malformed_and_fragments_are_wrong(answer):
         ("Golden-winged Warbler", "A photo of a Golden-Winged Warbler."),
         ("Black_footed_Albatross", "Black-footed Albatross"),
         ("samoyed", "The Samoyed"),
-        ("crème brûlée", "Creme Brulee"),
+        ("crème brûlée", "Crème Brûlée"),
         ("F-16A/B", "F-16A/B"),
         ("737-200", "737–200"),
         ("none", "None"),  # a label that reads like a refusal is still matched exactly first

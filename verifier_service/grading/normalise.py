@@ -1,16 +1,26 @@
 """Label normalisation.
 
-``normalise`` is exactly the method's (shared/METHOD.md, "Normalisation"), in its order:
-every character that is not a Unicode letter (L), number (N), dash punctuation (Pd: the
-ASCII hyphen and every other Unicode dash) or whitespace becomes a space; then lower case;
-then runs of whitespace collapse to one space, and the ends are stripped. So
-``black_footed_albatross`` becomes ``black footed albatross`` and ``737–200`` keeps its en
-dash. It is what cache keys, rules and judges see. (The Unicode classes come from the
-``regex`` package; the standard ``re`` has none.)
+``normalise`` is the method's (shared/METHOD.md, "Normalisation"), in its order: every
+character that is not a Unicode letter (L), number (N), dash punctuation (Pd: the ASCII hyphen
+and every other Unicode dash) or whitespace becomes a space; then lower case; then runs of
+whitespace collapse to one space, and the ends are stripped. So ``black_footed_albatross``
+becomes ``black footed albatross`` and ``737–200`` keeps its en dash. It is what cache keys,
+rules and judges see. (The Unicode classes come from the ``regex`` package; the standard ``re``
+has none.) One addition: a combining mark (M) stays with its letter. The method's rule keeps
+"ò" (one letter, L), but taken literally it would cut the vowel signs of Thai or Devanagari,
+which have no one-letter form, out of their words ("หมู", pig, and "หมี", bear, would both read
+"หม"), and would read the same "ò" differently when written as "o" and a combining grave.
 
 ``label_key`` goes one careful step further, for deciding that two labels are the same
-name: it folds diacritics, treats every dash as a space and drops leading filler ("a photo
-of a", "it is a", an article). None of these can turn one name into a different one.
+name: it reads compatibility forms as what they stand for (Unicode NFKC: full-width letters,
+ligatures, one letter written as a base and a combining mark or as one character), treats every
+dash as a space and drops leading filler ("a photo of a", "it is a", an article). None of these
+can turn one name into a different one. Marks are never dropped: "bò" (cow) and "bơ" (avocado),
+Thai "หมู" (pig) and "หมี" (bear) are different words; the taxonomy loader uses the same key, so what it calls two names is never graded the same name.
+
+``fold_diacritics`` does drop them, and is used only where a match can make an answer ``wrong``
+or ``abstain`` but never correct: spotting refusals ("no lo sé") and words addressed to the
+grader ("spécifique").
 """
 
 from __future__ import annotations
@@ -20,9 +30,9 @@ from functools import lru_cache
 
 import regex
 
-NORMALISATION_VERSION = "method-v2"  # part of every cache key: a changed rule never serves stale grades
+NORMALISATION_VERSION = "method-v3"  # part of every cache key: a changed rule never serves stale grades
 
-_NOT_LETTER_NUMBER_DASH_OR_SPACE = regex.compile(r"[^\p{L}\p{N}\p{Pd}\s]")
+_NOT_LETTER_MARK_NUMBER_DASH_OR_SPACE = regex.compile(r"[^\p{L}\p{M}\p{N}\p{Pd}\s]")
 _WHITESPACE = regex.compile(r"\s+")
 _DASH = regex.compile(r"\p{Pd}")
 _NONSPACING_MARK = regex.compile(r"\p{Mn}+")
@@ -38,7 +48,7 @@ _LEADING_FILLER = regex.compile(
 
 def normalise(text: str) -> str:
     """The method's normal form of a label or an answer."""
-    text = _NOT_LETTER_NUMBER_DASH_OR_SPACE.sub(" ", text).lower()
+    text = _NOT_LETTER_MARK_NUMBER_DASH_OR_SPACE.sub(" ", text).lower()
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -56,7 +66,9 @@ def label_key(normalised: str) -> str:
     Takes an already ``normalise``-d string. The result may be empty (a prediction that
     was nothing but filler).
     """
-    # Folding can expose new punctuation ("¼" -> "1⁄4"), so the method's normalisation runs again.
-    key = _DASH.sub(" ", normalise(fold_diacritics(normalised)))
+    if not normalised.isascii():
+        # NFKC can expose new punctuation ("¼" -> "1⁄4"), so the method's normalisation runs again.
+        normalised = normalise(unicodedata.normalize("NFKC", normalised))
+    key = _DASH.sub(" ", normalised)
     key = _WHITESPACE.sub(" ", key).strip()
     return _LEADING_FILLER.sub("", key, count=1).strip()

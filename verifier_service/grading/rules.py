@@ -29,8 +29,8 @@ class RuleVerdict:
     reason: str  # which rule fired, for the caller and the audit log
 
 
-# Whole-answer refusals, matched against the label key of the prediction (lower case, no
-# punctuation, dashes as spaces: "I don't know." arrives as "i don t know"). A refusal with a
+# Whole-answer refusals, matched against the label key of the prediction with diacritics folded
+# (lower case, no punctuation, dashes as spaces: "I don't know." arrives as "i don t know"). A refusal with a
 # name in it ("not sure, maybe a robin") does not match: the judge decides.
 _POLITE = r"(?:(?:sorry|honestly|unfortunately|well|hmm|i m sorry|i am sorry) )*"
 _I = r"(?:i (?:really |honestly |simply )?)?"
@@ -238,13 +238,16 @@ def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Rule
     truth_key = label_key(ground_truth)
     if prediction_key == truth_key:
         return RuleVerdict(Category.SPECIFIC, "same name")
-    if is_refusal(prediction_key):
+    # Refusals and grader words are spotted with diacritics folded ("no lo sé"): such a match makes
+    # an answer abstain or wrong, never correct, so folding cannot merge two names here.
+    folded_key = fold_diacritics(prediction_key)
+    if is_refusal(folded_key):
         return RuleVerdict(Category.ABSTAIN, "refusal")
     if lists_several_options(prediction, ground_truth):
         return RuleVerdict(Category.WRONG, "several options")
     if len(prediction_key.split()) > MAX_ANSWER_WORDS:
         return RuleVerdict(Category.WRONG, f"a sentence: over {MAX_ANSWER_WORDS} words")
-    if addresses_the_grader(prediction_key, truth_key) or spells_a_grader_word(raw_prediction):
+    if addresses_the_grader(folded_key, fold_diacritics(truth_key)) or spells_a_grader_word(raw_prediction):
         return RuleVerdict(Category.WRONG, "addresses the grader")
     if negates_the_label(prediction_key, truth_key):
         return RuleVerdict(Category.WRONG, "negates the label")

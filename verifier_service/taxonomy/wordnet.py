@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.normalise import fold_diacritics, label_key, normalise
+from verifier_service.grading.normalise import label_key, normalise
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 SYNSET_NAME = re.compile(r"[a-z0-9_.'-]+\.n\.\d{2}")  # a noun synset's name ("bird.n.01"); full match only
@@ -129,7 +129,7 @@ class WordNetTaxonomy:
             return []
         lexnames = self.lexnames | {"noun.Tops"} if broad else self.lexnames
         found = self._wn.synsets(key, pos="n")
-        hyphenated = fold_diacritics(normalise(term)).replace(" ", "_")
+        hyphenated = normalise(term).replace(" ", "_")
         if not found and hyphenated != key:  # WordNet spells some with hyphens: "heavier-than-air craft"
             found = self._wn.synsets(hyphenated, pos="n")
         return [s for s in found if s.lexname() in lexnames]
