@@ -43,9 +43,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (env: VERIFIER_PORT).")] = None,
 ) -> None:
     """Run the HTTP service."""
-    import uvicorn
-
     from verifier_service.app import create_app
+    from verifier_service.server import serve as run_server
 
     settings = _settings(config, host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -53,7 +52,7 @@ def serve(
         app = create_app(settings)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    run_server(app, settings)
 
 
 Batches = list[list[dict[str, Any]]]

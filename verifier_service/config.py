@@ -147,6 +147,21 @@ class Settings(BaseSettings):
         default=200_000, ge=1, description="items graded at once; more answers 503 with Retry-After"
     )
 
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="a request's headers must arrive within this (408 and closed otherwise)"
+    )
+    body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a request's whole body must arrive within this of its headers (closed otherwise)",
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="open connections per process; one more closes the longest-idle one"
+    )
+    shutdown_timeout_s: float = Field(
+        default=60.0, gt=0, description="on SIGTERM, requests in flight get this long to finish, then are cancelled"
+    )
+
     api_keys: list[SecretStr] = Field(
         default_factory=list, description="keys accepted on /grade, /api/v1/classify/* and write endpoints; none: open"
     )

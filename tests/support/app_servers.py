@@ -24,6 +24,7 @@ from support.processes import free_port
 from verifier_service.app import create_app
 from verifier_service.config import Settings
 from verifier_service.grading.ports import Judge
+from verifier_service.server import uvicorn_config
 
 
 class InProcessServer:
@@ -79,7 +80,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings, extra_judges=judges)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        # The service's own uvicorn configuration (slow-client deadlines, connection bound), on a free port.
+        config = uvicorn_config(self.app, settings, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.judge: Any = None

@@ -5,12 +5,11 @@ Each handler admits the batch, makes one call into the grader, audits, and answe
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response
 
-from verifier_service.api.auth import require_api_key
+from verifier_service.api.auth import KeyFirstRoute
 from verifier_service.api.deps import ServicesDep
 from verifier_service.api.encode import grade_response, json_response
-from verifier_service.api.json_body import OrjsonRoute
 from verifier_service.api.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -21,7 +20,7 @@ from verifier_service.api.schemas import (
 )
 from verifier_service.grading import Category
 
-router = APIRouter(dependencies=[Depends(require_api_key)], route_class=OrjsonRoute)
+router = APIRouter(route_class=KeyFirstRoute)  # the API key is checked before a body is read
 
 ERRORS = {
     401: {"model": ProblemDetail, "description": "Missing or invalid API key (when keys are configured)"},

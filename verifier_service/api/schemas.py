@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 from typing_extensions import NotRequired, TypedDict  # pydantic needs typing_extensions' TypedDict on 3.10-3.11
 
 from verifier_service.grading.categories import Category
@@ -17,7 +17,8 @@ MAX_NAME_CHARS = 200  # run, run_name, judge, taxonomy, model names, item ids
 MAX_EXTRA_INFO_BYTES = 4096
 
 Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
-ItemId = Annotated[str, Field(max_length=MAX_NAME_CHARS)] | Annotated[int, Field(ge=-(2**63), lt=2**63)]
+# Strict: an id is echoed exactly as sent, never coerced (true is not 1, 1e3 is not 1000).
+ItemId = Annotated[StrictStr, Field(max_length=MAX_NAME_CHARS)] | Annotated[StrictInt, Field(ge=-(2**63), lt=2**63)]
 
 
 class GradeItem(TypedDict):

@@ -16,7 +16,8 @@ name: it reads compatibility forms as what they stand for (Unicode NFKC: full-wi
 ligatures, one letter written as a base and a combining mark or as one character), treats every
 dash as a space and drops leading filler ("a photo of a", "it is a", an article). None of these
 can turn one name into a different one. Marks are never dropped: "bò" (cow) and "bơ" (avocado),
-Thai "หมู" (pig) and "หมี" (bear) are different words; the taxonomy loader uses the same key, so what it calls two names is never graded the same name.
+Thai "หมู" (pig) and "หมี" (bear) are different words; the taxonomy loader uses the same key,
+so what it calls two names is never graded the same name.
 
 ``fold_diacritics`` does drop them, and is used only where a match can make an answer ``wrong``
 or ``abstain`` but never correct: spotting refusals ("no lo sé") and words addressed to the
