@@ -184,10 +184,8 @@ def test_identical_after_normalisation_is_specific(truth, answer):
         ("car", "I think it is a Chevrolet Corvette"),
         # correct answers that earlier rules graded wrong
         ("American Robin", "American Robin (_Turdus migratorius_)"),  # a name and its scientific name
-        ("Laysan Albatross", "Laysan Albatross / Phoebastria immutabilis"),
         ("western gorilla", "Gorilla gorilla gorilla"),  # a trinomial, not padding
         ("American bison", "Bison bison bison"),
-        ("American Robin", "robin/cardinal"),  # may be two options, may be a synonym: a taxonomy or judge
         ("American Robin", "__init__"),
     ],
 )
@@ -233,7 +231,7 @@ def test_every_verdict_names_its_rule():
     }
     assert {a: v.reason for a, v in verdicts.items()} == {
         "I don't know": "refusal",
-        "robin or cardinal": "several options",
+        "robin or cardinal": "several options: 'robin' / 'cardinal'",
         "_robin": "fragment: cut at an underscore or dash",
         "American robin": "same name",
         "?!": "malformed: no letter or digit",

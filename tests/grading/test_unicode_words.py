@@ -35,8 +35,9 @@ def word_pair(draw):
 
 def loader_calls_distinct(a: str, b: str) -> bool:
     try:
-        Taxonomy.from_dict({"name": "t", "nodes": [{"name": "root"}, {"name": a, "parent": "root"},
-                                                    {"name": b, "parent": "root"}]})
+        Taxonomy.from_dict(
+            {"name": "t", "nodes": [{"name": "root"}, {"name": a, "parent": "root"}, {"name": b, "parent": "root"}]}
+        )
     except TaxonomyError:
         return False
     return True
@@ -58,8 +59,9 @@ def test_distinct_names_are_never_graded_specific(pair):
         return  # one word, written two ways
     assert loader_calls_distinct(a, b)
     assert grade(a, b) is not Category.SPECIFIC
-    tree = Taxonomy.from_dict({"name": "t", "nodes": [{"name": "root"}, {"name": a, "parent": "root"},
-                                                       {"name": b, "parent": "root"}]})
+    tree = Taxonomy.from_dict(
+        {"name": "t", "nodes": [{"name": "root"}, {"name": a, "parent": "root"}, {"name": b, "parent": "root"}]}
+    )
     assert grade(a, b, tree) is Category.WRONG
 
 

@@ -66,8 +66,13 @@ def test_every_dataset_class_is_a_distinct_node(name):
         ("flowers-102", "corn poppy", "poppy", Category.LESS_SPECIFIC),
         ("flowers-102", "moon orchid", "orchid", Category.LESS_SPECIFIC),
         ("flowers-102", "rose", "flower", Category.GENERIC),
-        ("flowers-102", "pelargonium", "geranium", None),  # common-name overlap
-        ("flowers-102", "tiger lily", "lily", None),  # "lily" spans unrelated plants: not a node
+        ("flowers-102", "pelargonium", "geranium", Category.WRONG),  # an overlap, but two classes of the dataset
+        ("flowers-102", "tiger lily", "lily", Category.LESS_SPECIFIC),  # a true lily (Lilium)
+        ("flowers-102", "sword lily", "lily", None),  # a misnomer: the judge
+        ("flowers-102", "rose", "lily", Category.WRONG),  # a lily is never a rose
+        ("flowers-102", "columbine", "Aquilegia", Category.SPECIFIC),  # the class is the genus
+        ("flowers-102", "cyclamen", "Cyclamen persicum", Category.MORE_SPECIFIC),
+        ("flowers-102", "watercress", "nasturtium", None),  # the genus's name is another plant's common name
         ("flowers-102", "carnation", "sweet william", Category.WRONG),
         ("food-101", "carrot_cake", "cake", Category.LESS_SPECIFIC),
         ("food-101", "pho", "soup", Category.LESS_SPECIFIC),

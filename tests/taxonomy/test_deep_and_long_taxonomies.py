@@ -97,10 +97,13 @@ def test_names_and_synonyms_are_bounded_at_upload():
         with pytest.raises(TaxonomyError, match="characters; the limit is 256"):
             Taxonomy.from_dict({"name": "t", "nodes": nodes}, max_term_chars=256)
     with pytest.raises(TaxonomyError, match="the limit is 256"):
-        Taxonomy.from_dict({"name": "t", "nodes": [{"name": "root"}], "groups": [{"name": long, "members": ["root"]}]},
-                           max_term_chars=256)
-    ok = Taxonomy.from_dict({"name": "t", "nodes": [{"name": "root"}, {"name": "x" * 256, "parent": "root"}]},
-                            max_term_chars=256)
+        Taxonomy.from_dict(
+            {"name": "t", "nodes": [{"name": "root"}], "groups": [{"name": long, "members": ["root"]}]},
+            max_term_chars=256,
+        )
+    ok = Taxonomy.from_dict(
+        {"name": "t", "nodes": [{"name": "root"}, {"name": "x" * 256, "parent": "root"}]}, max_term_chars=256
+    )
     assert len(ok.nodes) == 2
 
 

@@ -16,7 +16,7 @@ from verifier_service.grading.judge_tier import JudgeTier, NamedJudge
 from verifier_service.grading.memo import GradeMemo, MemoKey
 from verifier_service.grading.normalise import normalise
 from verifier_service.grading.ports import Coordinator, GradeCache, GradingObserver, Judge, LabelTaxonomy, NullObserver
-from verifier_service.grading.rules import apply_rules
+from verifier_service.grading.rules import RuleVerdict, apply_rules
 from verifier_service.grading.types import Grade, GradeInput, JudgeRequest, Source, Status
 from verifier_service.grading.unicode_safety import defuse
 from verifier_service.grading.validation import (
@@ -41,6 +41,7 @@ class PairKey(NamedTuple):
     prediction: str  # normalised
     raw_prediction: str
     taxonomy: str | None
+    raw_ground_truth: str = ""  # as sent: the separators it is written with are no list marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,7 @@ class Grader:
                 )
                 continue
             prediction = defuse(raw_prediction)  # no invisible characters, no mixed-script words
-            key = PairKey(normalise(ground_truth), normalise(prediction), prediction, taxonomy)
+            key = PairKey(normalise(ground_truth), normalise(prediction), prediction, taxonomy, ground_truth)
             normal_forms.setdefault(key, []).append(pair)
 
         # 4-5. rules, then the taxonomy; what neither settles needs a judge.
@@ -258,12 +259,13 @@ async def _breathe(n: int) -> None:
 
 def _settle(key: PairKey, tree: LabelTaxonomy | None) -> Grade | JudgeRequest:
     """The grade rules or the taxonomy give a pair, or what to ask the judge."""
-    verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction)
-    if verdict is not None:
+    verdict = apply_rules(key.ground_truth, key.prediction, key.raw_prediction, tree, key.raw_ground_truth)
+    if isinstance(verdict, RuleVerdict):
         return Grade(Status.OK, verdict.category, Source.RULE, reason=verdict.reason)
-    if tree is not None and (category := tree.categorise(key.ground_truth, key.prediction)) is not None:
+    prediction = key.prediction if verdict is None else verdict.text  # a list of one concept: its reading
+    if tree is not None and (category := tree.categorise(key.ground_truth, prediction)) is not None:
         return Grade(Status.OK, category, Source.TAXONOMY)
-    return judge_request(key.ground_truth, key.prediction, tree)
+    return judge_request(key.ground_truth, prediction, tree)
 
 
 def judge_request(ground_truth: str, prediction: str, tree: LabelTaxonomy | None) -> JudgeRequest:

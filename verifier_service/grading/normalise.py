@@ -38,12 +38,18 @@ _WHITESPACE = regex.compile(r"\s+")
 _DASH = regex.compile(r"\p{Pd}")
 _NONSPACING_MARK = regex.compile(r"\p{Mn}+")
 
-# Leading words that describe the answer rather than name the object.
+# Leading words that describe or hedge the answer rather than name the object: "the answer is",
+# "I think it's", "probably", "a photo of a", "some kind of" ("some kind of warbler" names the warblers).
+_ARTICLE = r"(?:(?:a|an|the|some) )?"
 _LEADING_FILLER = regex.compile(
-    r"^(?:(?:this|it|that) (?:is|s|looks like|appears to be|seems to be) )?"
-    r"(?:(?:a|an|the) )?"
-    r"(?:(?:photo|picture|image|photograph) of )?"
-    r"(?:(?:a|an|the) )?"
+    r"^(?:(?:the )?answer(?: is)? )?"
+    r"(?:(?:i think|i believe|i guess|most likely|probably|possibly|maybe|perhaps|likely) )?"
+    r"(?:(?:this|it|that) (?:is|s|looks like|appears to be|seems to be|might be|could be|may be|must be) )?"
+    + _ARTICLE
+    + r"(?:(?:photo|picture|image|photograph) of )?"
+    + _ARTICLE
+    + r"(?:(?:kind|type|sort|species|breed|variety) of )?"
+    + _ARTICLE
 )
 
 

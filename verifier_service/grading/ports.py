@@ -7,7 +7,7 @@ stores (``verifier_service.store``) and metrics implement them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, JudgeRequest
@@ -40,7 +40,23 @@ class Judge(Protocol):
     # service then exports it as ``verifier_judge_breaker_open``.
 
 
-class LabelTaxonomy(Protocol):
+Relation = Literal["same", "above", "below", "different"]
+
+
+class NameLookup(Protocol):
+    """What the rules may ask of a taxonomy about names (to read lists and spot known names)."""
+
+    def knows(self, term: str) -> bool:
+        """Whether the term is a name the taxonomy knows (a node, a group, a class named with its ancestor)."""
+        ...
+
+    def relate(self, a: str, b: str) -> Relation | None:
+        """How the concepts two terms name relate: the same, ``a`` above ``b``, ``a`` below ``b``, or
+        known to be different; ``None`` when either is unknown or the taxonomy cannot tell."""
+        ...
+
+
+class LabelTaxonomy(NameLookup, Protocol):
     """What the grader needs of a taxonomy (a file-based tree, WordNet, ...)."""
 
     name: str

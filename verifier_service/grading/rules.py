@@ -18,8 +18,11 @@ from dataclasses import dataclass
 
 import regex
 
+from verifier_service.grading.answer_lists import read_list, split_answer
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import fold_diacritics, label_key
+from verifier_service.grading.ports import NameLookup
+from verifier_service.grading.refusals import is_compound_refusal, is_refusal
 from verifier_service.grading.unicode_safety import latin_skeleton
 
 
@@ -29,56 +32,27 @@ class RuleVerdict:
     reason: str  # which rule fired, for the caller and the audit log
 
 
-# Whole-answer refusals, matched against the label key of the prediction with diacritics folded
-# (lower case, no punctuation, dashes as spaces: "I don't know." arrives as "i don t know"). A refusal with a
-# name in it ("not sure, maybe a robin") does not match: the judge decides.
-_POLITE = r"(?:(?:sorry|honestly|unfortunately|well|hmm|i m sorry|i am sorry) )*"
-_I = r"(?:i (?:really |honestly |simply )?)?"
-_CANNOT = (
-    r"(?:can ?not|can t|cant|could not|couldn t|am unable to|m unable to|unable to|am not able to|m not able to|"
-    r"don t know how to|do not know how to)"
-)
-_VERB = r"(?:tell|say|determine|identify|know|classify|recogni[sz]e|be sure|answer|decide|name|see)"
-_WHAT = r"(?:it|this|that|what (?:it|this|that) is|what i m looking at|what i am looking at)"
-_OBJECT = (
-    rf"(?: (?:{_WHAT}|for sure|for certain|exactly|the (?:species|breed|class|object|category|type|model|variant)))?"
-)
-_SOURCE = r"(?: (?:from|in|based on) (?:this|the) (?:image|picture|photo|photograph))?"
-_REFUSAL = regex.compile(
-    rf"^{_POLITE}(?:"
-    r"none|none of (?:the above|these|them)|nothing|unknown|unsure|uncertain|undetermined|unidentifiable|"
-    r"unidentified|indeterminate|unclear|n a|no answer|idk|dunno|abstain|i abstain|"
-    r"(?:i (?:have )?)?no (?:idea|clue)|"
-    rf"{_I}(?:am |m )?not (?:sure|certain|confident)(?: (?:what (?:it|this|that) is|about (?:it|this)))?|"
-    rf"{_I}(?:do not|don t|dont) know(?: (?:{_WHAT}|for sure|exactly))?|"
-    rf"{_I}{_CANNOT} {_VERB}{_OBJECT}{_SOURCE}|"
-    rf"(?:it is |it s |it would be |that s |this is )?(?:impossible|hard|difficult|not possible|too hard) to "
-    rf"(?:tell|say|determine|identify|know){_OBJECT}{_SOURCE}|"
-    r"(?:it |this )?can ?not be (?:determined|identified|told)|"
-    r"(?:there is )?not enough (?:information|detail|details)|insufficient (?:information|detail)|"
-    # the common refusals of other languages (diacritics folded: "no lo sé" reads "no lo se")
-    r"(?:je )?ne sais pas|je sais pas|aucune idee|"  # French
-    r"(?:ich )?wei(?:ss|ß) (?:es )?nicht|keine ahnung|unbekannt|"  # German
-    r"no (?:lo )?se|no tengo (?:ni )?idea|ni idea|desconocido|"  # Spanish
-    r"non (?:lo )?so|nessuna idea|sconosciuto|"  # Italian
-    r"nao sei|nao faco ideia|desconhecido|"  # Portuguese
-    r"(?:я )?не знаю|понятия не имею|"  # Russian
-    r"不知道|我不知道|わかりません|分かりません|知りません|"  # Chinese, Japanese
-    # Korean, decomposed as the label key folds it (NFKD splits Hangul syllables into jamo)
-    + fold_diacritics("모르겠습니다|모르겠어요")
-    + r")$"
-)
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The answer read as one name: ``text`` (normalised) is what the taxonomy and judge grade."""
+
+    text: str
+    reason: str
+
 
 # "robin or cardinal", "either robin or cardinal", "robin and or cardinal" (from "and/or"), and "or"
 # in other languages. Words only: "Oregon Junco" has no "or". ("o" (Spanish, Italian) is left to
 # taxonomies, which know the parts are class names: it is also the "O" of "O'Brien".) Scripts
 # written without spaces are searched inside the text. Every check here is one pass over the
 # words: linear in the answer's length.
-_OR_WORDS = frozenset(
-    {"or", "either", "oder", "ou", "или", "либо", "або", "oppure", "ovvero", "eller", "lub", "albo", "vagy", "veya"}
+
+# Words that vouch for an answer instead of naming anything ("the right answer", "100% sure").
+_PRAISE_WORDS = frozenset(
+    "right true accurate perfect perfectly exact exactly precisely definitely certainly obviously surely "
+    "undoubtedly confirmed verified guaranteed correctly 100 label reward score points".split()
 )
-_OR_PHRASES = ("ya da",)
-_OR_UNSPACED = ("或", "还是", "または", "もしくは", "아니면", "또는")
+_ANSWER_TAG = regex.compile(r"<\s*/?\s*answer\b", regex.IGNORECASE)
+_DIGIT_LETTERS = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 
 # A class name is short; an answer this long is a sentence or an attempt to talk to the grader.
 MAX_ANSWER_WORDS = 16
@@ -117,10 +91,6 @@ _LEADING_CUT = regex.compile(r"^[_\p{Pd}](?=[\p{L}\p{N}])")
 _TRAILING_CUT = regex.compile(r"(?<=[\p{L}\p{N}])[_\p{Pd}]$")
 
 
-def is_refusal(prediction_key: str) -> bool:
-    return _REFUSAL.match(prediction_key) is not None
-
-
 def _says_any(text: str, words: frozenset[str], phrases: tuple[str, ...], unspaced: tuple[str, ...]) -> bool:
     padded = f" {text} "
     return (
@@ -130,23 +100,10 @@ def _says_any(text: str, words: frozenset[str], phrases: tuple[str, ...], unspac
     )
 
 
-def _offers_options(text: str) -> bool:
-    return _says_any(text, _OR_WORDS, _OR_PHRASES, _OR_UNSPACED)
-
-
 def _talks_to_grader(text: str) -> bool:
     return _says_any(text, _GRADER_WORDS, _GRADER_PHRASES, _GRADER_UNSPACED) or any(
         word.startswith(_GRADER_STEMS) for word in text.split()
     )
-
-
-def lists_several_options(prediction: str, ground_truth: str) -> bool:
-    """True when the answer offers alternatives with "or" / "either", unless the label reads that way.
-
-    Other separators ("robin/cardinal", "Laysan Albatross / Phoebastria immutabilis") may join
-    a name and its synonym: only a taxonomy that knows both sides can tell, so they are left on.
-    """
-    return _offers_options(prediction) and not _offers_options(ground_truth)
 
 
 def addresses_the_grader(prediction_key: str, ground_truth_key: str) -> bool:
@@ -198,17 +155,72 @@ def negates_the_label(prediction_key: str, ground_truth_key: str) -> bool:
 
 
 def is_repetition(prediction_key: str) -> bool:
-    """Padding: a phrase said three times or more ("robin robin robin robin", "golden warbler" x3).
-
-    One word said exactly three times is a name: zoological trinomials repeat it ("Gorilla gorilla
-    gorilla", "Bison bison bison").
+    """Padding, as the README states it: a phrase of two or more words said three times or more, or
+    one word said four times or more, anywhere in the answer ("robin robin robin robin", "golden
+    warbler" three times). One word said exactly three times can be a name: zoological trinomials
+    repeat it ("Gorilla gorilla gorilla", "Bison bison bison").
     """
-    words = prediction_key.split()
+    words = prediction_key.split()[: MAX_ANSWER_WORDS + 1]
+    counts: dict[tuple[str, ...], int] = {}
     for size in range(1, len(words) // 3 + 1):
-        repeats = len(words) // size
-        if len(words) % size == 0 and words == words[:size] * repeats:
-            return not (size == 1 and repeats == 3)
+        for start in range(len(words) - size + 1):
+            phrase = tuple(words[start : start + size])
+            counts[phrase] = counts.get(phrase, 0) + 1
+    # A phrase of one word said over and over ("robin robin") is counted as that word.
+    return any(
+        n >= (4 if len(phrase) == 1 else 3) for phrase, n in counts.items() if len(phrase) == 1 or len(set(phrase)) > 1
+    )
+
+
+def stuffs_the_label(prediction_key: str, truth_key: str) -> bool:
+    """The label's words stuffed: its name said twice or more ("herring gull herring gull"), or once
+    with two or more of its words again ("herring gull herring gull gull"). A tautonym or trinomial
+    ("gorilla gorilla" for "gorilla") is a name, not stuffing."""
+    label, words = truth_key.split(), prediction_key.split()
+    if not label or len(set(words)) == 1:
+        return False
+    rest, found = list(words), 0
+    for start in range(len(words) - len(label), -1, -1):
+        if rest[start : start + len(label)] == label:
+            del rest[start : start + len(label)]
+            found += 1
+    return found >= 2 or (found == 1 and len(rest) >= 2 and set(rest) <= set(label))
+
+
+def has_answer_tag(raw_prediction: str) -> bool:
+    """An answer tag inside the answer: a second ``<answer>``, or the end of one and another after it."""
+    return _ANSWER_TAG.search(raw_prediction) is not None
+
+
+def spells_a_label_word_in_digits(prediction_key: str, truth_key: str) -> bool:
+    """Malformed on purpose: a word of the label written with digits for letters ("m4ll4rd", "b1rd" for
+    a bird), never a word that has digits in the label itself ("737", "A320")."""
+    label = set(truth_key.split())
+    for token in prediction_key.split():
+        if token in label or token.isalpha() or token.isdigit() or not any(c.isalpha() for c in token):
+            continue
+        if any(reading in label for reading in _letter_readings(token)):
+            return True
     return False
+
+
+def _letter_readings(token: str) -> set[str]:
+    readings = {""}
+    for char in token[:32]:
+        letters = _DIGIT_LETTERS.get(char, char)
+        readings = {r + letter for r in readings for letter in letters}
+        if len(readings) > 64:
+            return set()
+    return readings
+
+
+def praises_the_answer(folded_key: str, folded_truth: str, names: NameLookup | None, whole: str) -> bool:
+    """Words that vouch for the answer rather than name anything ("the right answer", "100% sure"),
+    unless the label uses them or the whole answer is a known name ("right whale", "true bug")."""
+    words = set(folded_key.split()) - set(folded_truth.split())
+    if not words & _PRAISE_WORDS:
+        return False
+    return names is None or not names.knows(whole)
 
 
 def is_malformed(prediction: str) -> bool:
@@ -224,14 +236,24 @@ def is_fragment(raw_prediction: str) -> bool:
     return bool(leading or trailing)
 
 
-def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> RuleVerdict | None:
-    """The verdict the rules settle for a normalised pair, or ``None`` to pass it on.
+def apply_rules(
+    ground_truth: str,
+    prediction: str,
+    raw_prediction: str,
+    names: NameLookup | None = None,
+    raw_ground_truth: str | None = None,
+) -> RuleVerdict | Reading | None:
+    """The verdict the rules settle for a normalised pair, a reading of the answer as one name
+    (an answer listing one concept several ways), or ``None`` to pass it on.
 
-    ``ground_truth`` and ``prediction`` are ``normalise``-d; ``raw_prediction`` is the
-    prediction as sent (a fragment's cut does not survive normalisation).
+    ``ground_truth`` and ``prediction`` are ``normalise``-d; ``raw_prediction`` (and
+    ``raw_ground_truth``) are as sent: a fragment's cut and a list's commas do not survive
+    normalisation. ``names`` is the taxonomy the pair is graded with, if any.
     """
     if is_malformed(prediction):
         return RuleVerdict(Category.WRONG, "malformed: no letter or digit")
+    if has_answer_tag(raw_prediction):
+        return RuleVerdict(Category.WRONG, "an answer tag inside the answer")
     if is_fragment(raw_prediction):
         return RuleVerdict(Category.WRONG, "fragment: cut at an underscore or dash")
     prediction_key = label_key(prediction)
@@ -240,17 +262,26 @@ def apply_rules(ground_truth: str, prediction: str, raw_prediction: str) -> Rule
         return RuleVerdict(Category.SPECIFIC, "same name")
     # Refusals and grader words are spotted with diacritics folded ("no lo sé"): such a match makes
     # an answer abstain or wrong, never correct, so folding cannot merge two names here.
-    folded_key = fold_diacritics(prediction_key)
-    if is_refusal(folded_key):
+    folded_key, folded_truth = fold_diacritics(prediction_key), fold_diacritics(truth_key)
+    if is_refusal(folded_key) or is_compound_refusal(raw_prediction):
         return RuleVerdict(Category.ABSTAIN, "refusal")
-    if lists_several_options(prediction, ground_truth):
-        return RuleVerdict(Category.WRONG, "several options")
     if len(prediction_key.split()) > MAX_ANSWER_WORDS:
         return RuleVerdict(Category.WRONG, f"a sentence: over {MAX_ANSWER_WORDS} words")
-    if addresses_the_grader(folded_key, fold_diacritics(truth_key)) or spells_a_grader_word(raw_prediction):
+    if addresses_the_grader(folded_key, folded_truth) or spells_a_grader_word(raw_prediction):
         return RuleVerdict(Category.WRONG, "addresses the grader")
+    if praises_the_answer(folded_key, folded_truth, names, prediction):
+        return RuleVerdict(Category.WRONG, "vouches for the answer")
     if negates_the_label(prediction_key, truth_key):
         return RuleVerdict(Category.WRONG, "negates the label")
     if is_repetition(prediction_key):
         return RuleVerdict(Category.WRONG, "repetition")
+    if stuffs_the_label(prediction_key, truth_key):
+        return RuleVerdict(Category.WRONG, "the label stuffed")
+    if spells_a_label_word_in_digits(prediction_key, truth_key):
+        return RuleVerdict(Category.WRONG, "malformed: digits for letters")
+    listed = read_list(split_answer(raw_prediction, raw_ground_truth or ground_truth), prediction, names)
+    if listed is not None and listed.outcome == "wrong":
+        return RuleVerdict(Category.WRONG, listed.reason)
+    if listed is not None and listed.outcome == "read":
+        return Reading(listed.text, listed.reason)
     return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from verifier_service.grading.categories import Category
+from verifier_service.grading.ports import Relation
 from verifier_service.taxonomy.model import Taxonomy
 from verifier_service.taxonomy.wordnet import WordNetTaxonomy
 
@@ -55,6 +56,14 @@ class WithLexiconFallback:
                     found.add(Category.GENERIC)
         found.discard(None)  # type: ignore[arg-type]
         return found.pop() if len(found) == 1 else None
+
+    def knows(self, term: str) -> bool:
+        return self.taxonomy.knows(term) or self.wordnet.knows(term)
+
+    def relate(self, a: str, b: str) -> Relation | None:
+        if self.taxonomy.knows(a) and self.taxonomy.knows(b):
+            return self.taxonomy.relate(a, b)  # the taxonomy's word, an open question (an overlap) included
+        return self.wordnet.relate(a, b)
 
     # ---- everything else is the taxonomy's -----------------------------------------------
     def describe_lineage(self, term: str) -> str | None:

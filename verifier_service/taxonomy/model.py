@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
+from verifier_service.grading.ports import Relation
 from verifier_service.taxonomy.bounds import MAX_OVERLAPS, MAX_TERM_CHARS, MAX_TEXT_CHARS, check_term_length
 from verifier_service.taxonomy.groups import DescriptiveGroup, parse_groups
 from verifier_service.taxonomy.tree_index import Spans, TreeIndex
@@ -60,6 +61,9 @@ class Node:
     wordnet: str | None = None  # a WordNet synset naming this node's concept ("bird.n.01")
 
 
+TOP_LEVEL_FIELDS = frozenset(
+    {"name", "description", "sources", "close_ranks", "close_distance", "nodes", "groups", "classes"}
+)
 _MAX_SCANNED_WORDS = 64  # answers are short; a longer one is a sentence, wrong by rule already
 CONTEXT_LINEAGE = 12  # nodes of a lineage given to a judge as context, nearest first
 SHOWN_LINEAGE = 64  # nodes of a lineage shown by a look-up
@@ -89,6 +93,9 @@ class Taxonomy:
     sources: tuple[str, ...] = ()
     version: str = ""
     groups: tuple[DescriptiveGroup, ...] = ()
+    # The dataset's own classes: two of them are different things whatever overlaps say (the
+    # benchmark keeps them apart), unless one is the other's ancestor.
+    classes: frozenset[str] = frozenset()
     _by_key: dict[str, str] = field(default_factory=dict, repr=False)
     _by_compact_key: dict[str, str | None] = field(default_factory=dict, repr=False)  # None: ambiguous
     _groups_by_key: dict[str, DescriptiveGroup] = field(default_factory=dict, repr=False)
@@ -170,11 +177,28 @@ class Taxonomy:
                 elif (owner := groups_by_key.setdefault(key, group)) is not group:
                     problems.append(f"group {group.name!r}: {term!r} is already a name of group {owner.name!r}")
 
+        unknown_fields = set(data) - TOP_LEVEL_FIELDS
+        if unknown_fields:
+            problems.append(f"unknown fields {sorted(unknown_fields)}; a taxonomy has {sorted(TOP_LEVEL_FIELDS)}")
         close_ranks = data.get("close_ranks", [])
         close_distance = data.get("close_distance", 1)
         if not isinstance(close_ranks, list) or not all(isinstance(r, str) for r in close_ranks):
             problems.append("'close_ranks' must be a list of rank names")
             close_ranks = []
+        used_ranks = {n.rank.strip().lower() for n in resolved.values() if n.rank}
+        typos = [r for r in close_ranks if r.strip().lower() not in used_ranks]
+        if typos:
+            known = ", ".join(sorted(used_ranks)) or "none: no node has a rank"
+            problems.append(f"close_ranks names ranks no node has: {typos}; the ranks in this taxonomy: {known}")
+        classes = data.get("classes", [])
+        if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+            problems.append("'classes' must be a list of node names")
+            classes = []
+        class_names = {parents_by_key.get(term_key(c)) for c in classes}
+        if None in class_names:
+            unknown = [c for c in classes if parents_by_key.get(term_key(c)) is None]
+            problems.append(f"'classes' names unknown nodes {unknown[:10]}")
+            class_names.discard(None)
         if not isinstance(close_distance, int) or isinstance(close_distance, bool) or close_distance < 0:
             problems.append("'close_distance' must be a non-negative integer")
             close_distance = 1
@@ -193,6 +217,7 @@ class Taxonomy:
             description=str(data.get("description", "")),
             sources=tuple(str(s) for s in _listed(sources)),
             groups=tuple(groups),
+            classes=frozenset(class_names),  # type: ignore[arg-type]  # None was discarded
             _by_key=by_key,
             _by_compact_key=_compact_index(by_key),
             _groups_by_key=groups_by_key,
@@ -306,6 +331,7 @@ class Taxonomy:
                 for n in self.nodes.values()
             ],
             **({"groups": [g.to_dict() for g in self.groups]} if self.groups else {}),
+            **({"classes": sorted(self.classes)} if self.classes else {}),
         }
 
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
@@ -332,6 +358,21 @@ class Taxonomy:
         """Whether the term names a node or a group (directly, or as a class with its ancestor)."""
         found = self.lookup(term) or self.group(term) or self.class_with_ancestor(term)
         return found is not None
+
+    def relate(self, a: str, b: str) -> Relation | None:
+        """How the nodes two terms name relate (``NameLookup``); ``None`` if either is not a node, or
+        an overlap leaves it open."""
+        first = self.lookup(a) or self.class_with_ancestor(a)
+        second = self.lookup(b) or self.class_with_ancestor(b)
+        if first is None or second is None:
+            return None
+        if first is second:
+            return "same"
+        if self._tree.is_at_or_above(first.name, second.name):
+            return "above"
+        if self._tree.is_at_or_above(second.name, first.name):
+            return "below"
+        return "different" if self.relation(first, second) is Category.WRONG else None
 
     def names_several_classes(self, text: str) -> bool:
         nodes = self.named_nodes(text)
@@ -363,6 +404,8 @@ class Taxonomy:
             return Category.LESS_SPECIFIC if close else Category.GENERIC
         if tree.is_at_or_above(truth.name, guess.name):
             return Category.MORE_SPECIFIC
+        if truth.name in self.classes and guess.name in self.classes:
+            return Category.WRONG  # the benchmark says they differ, whatever overlaps say
         if tree.overlapping(truth.name, guess.name):  # a node on one lineage overlaps one on the other
             return None
         return Category.WRONG

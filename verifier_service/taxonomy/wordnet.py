@@ -42,6 +42,7 @@ from typing import Any
 
 from verifier_service.grading.categories import Category
 from verifier_service.grading.normalise import label_key, normalise
+from verifier_service.grading.ports import Relation
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 SYNSET_NAME = re.compile(r"[a-z0-9_.'-]+\.n\.\d{2}")  # a noun synset's name ("bird.n.01"); full match only
@@ -69,6 +70,10 @@ def _owns_the_reader(method):
             return method(self, *args, **kwargs)
 
     return locked
+
+
+def _extinct(sense: Any) -> bool:
+    return "extinct" in sense.definition().lower()
 
 
 def prepare_wordnet_dir(source: Path, workdir: Path) -> Path:
@@ -186,9 +191,33 @@ class WordNetTaxonomy:
         truth = self._sense(ground_truth)
         if truth is None:
             return None
-        related = {self._relation(truth, guess) for guess in self.senses(prediction, broad=True)} - {None}
+        guesses = self.senses(prediction, broad=True)
+        if not _extinct(truth):  # a mammoth is an elephant to WordNet, never a right name for a living one
+            guesses = [guess for guess in guesses if not _extinct(guess)]
+        related = {self._relation(truth, guess) for guess in guesses} - {None}
         # Never "wrong" (see the module docstring); ambiguous relations go to the judge.
         return related.pop() if len(related) == 1 else None
+
+    @_owns_the_reader
+    def knows(self, term: str) -> bool:
+        """Whether WordNet has a sense of the term among the photographable things (or noun.Tops)."""
+        return bool(self.senses(term, broad=True))
+
+    @_owns_the_reader
+    def relate(self, a: str, b: str) -> Relation | None:
+        """``same``, ``above`` or ``below`` when some senses of the two terms are so related, and only
+        one way; never ``different`` (a general lexicon's missing link is no evidence)."""
+        first, second = self.senses(a, broad=True), self.senses(b, broad=True)
+        found: set[Relation] = set()
+        for x in first:
+            for y in second:
+                if x == y:
+                    found.add("same")
+                elif self.is_above(y, x):
+                    found.add("above")
+                elif self.is_above(x, y):
+                    found.add("below")
+        return found.pop() if len(found) == 1 else None
 
     def _lineage(self, sense: Any, depth: int = 8) -> list[Any]:
         chain = [sense]
