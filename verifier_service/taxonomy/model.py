@@ -93,8 +93,10 @@ class Taxonomy:
     sources: tuple[str, ...] = ()
     version: str = ""
     groups: tuple[DescriptiveGroup, ...] = ()
-    # The dataset's own classes: two of them are different things whatever overlaps say (the
-    # benchmark keeps them apart), unless one is the other's ancestor.
+    # The dataset's own classes: two of them are different things (the dataset keeps them apart)
+    # unless one is the other's ancestor or an overlap is declared between the two themselves (a
+    # gyoza is a dumpling); overlaps between their ancestors (a model line and its sports version)
+    # do not make two classes unsure.
     classes: frozenset[str] = frozenset()
     _by_key: dict[str, str] = field(default_factory=dict, repr=False)
     _by_compact_key: dict[str, str | None] = field(default_factory=dict, repr=False)  # None: ambiguous
@@ -404,8 +406,8 @@ class Taxonomy:
             return Category.LESS_SPECIFIC if close else Category.GENERIC
         if tree.is_at_or_above(truth.name, guess.name):
             return Category.MORE_SPECIFIC
-        if truth.name in self.classes and guess.name in self.classes:
-            return Category.WRONG  # the benchmark says they differ, whatever overlaps say
+        if truth.name in self.classes and guess.name in self.classes and not _declared_between(truth, guess):
+            return Category.WRONG  # the dataset keeps them apart, whatever overlaps above them say
         if tree.overlapping(truth.name, guess.name):  # a node on one lineage overlaps one on the other
             return None
         return Category.WRONG
@@ -414,6 +416,10 @@ class Taxonomy:
         if ancestor.rank and self.close_ranks:
             return ancestor.rank.lower() in self.close_ranks
         return distance <= self.close_distance
+
+
+def _declared_between(a: Node, b: Node) -> bool:
+    return b.name in a.overlaps or a.name in b.overlaps
 
 
 def _listed(value: Any) -> list[Any]:

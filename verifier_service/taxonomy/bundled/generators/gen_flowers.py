@@ -150,7 +150,7 @@ C = {
     "hard-leaved pocket orchid": ("Paphiopedilum", ["Paphiopedilum micranthum"], []),
     "canterbury bells": ("Campanula", ["Campanula medium", "canterbury bell"], []),
     "sweet pea": ("Lathyrus", ["Lathyrus odoratus"], []),
-    "english marigold": ("Calendula", ["pot marigold", "Calendula officinalis", "calendula"], ["marigold"]),
+    "english marigold": ("Calendula", ["pot marigold", "Calendula officinalis", "calendula"], []),
     "tiger lily": ("Lilium", ["Lilium lancifolium", "Lilium tigrinum"], []),
     "moon orchid": ("Phalaenopsis", ["Phalaenopsis amabilis"], []),
     "bird of paradise": ("Strelitzia", ["Strelitzia reginae", "bird-of-paradise flower", "crane flower"], []),
@@ -185,7 +185,7 @@ C = {
     "cape flower": (None, [], []),
     "great masterwort": ("Astrantia", ["Astrantia major"], []),
     "siam tulip": ("Curcuma", ["Curcuma alismatifolia"], []),
-    "lenten rose": ("Helleborus", ["Helleborus orientalis"], ["rose"]),
+    "lenten rose": ("Helleborus", ["Helleborus orientalis"], []),
     "barbeton daisy": ("Gerbera", ["barberton daisy", "Gerbera jamesonii", "gerbera", "gerbera daisy"], []),
     "daffodil": ("Narcissus", ["daffodils"], []),
     "sword lily": ("Gladiolus", [], []),
@@ -196,11 +196,11 @@ C = {
     "buttercup": ("Ranunculus", ["buttercups", "ranunculus"], []),
     "oxeye daisy": ("Leucanthemum", ["ox-eye daisy", "Leucanthemum vulgare", "marguerite"], []),
     "common dandelion": ("Taraxacum", ["dandelion", "Taraxacum officinale"], []),
-    "petunia": ("Petunia", ["petunias"], ["mexican petunia"]),
+    "petunia": ("Petunia", ["petunias"], []),
     "wild pansy": ("Viola", ["Viola tricolor", "heartsease", "johnny jump up"], []),
     "primula": ("Primula", ["primulas"], []),
     "sunflower": ("Helianthus", ["Helianthus annuus", "common sunflower", "sunflowers"], []),
-    "pelargonium": ("Geraniaceae", ["pelargoniums"], ["geranium"]),
+    "pelargonium": ("Geraniaceae", ["pelargoniums"], []),
     "bishop of llandaff": ("Dahlia", ["Dahlia Bishop of Llandaff"], []),
     "gaura": ("Onagraceae", ["Gaura lindheimeri", "Oenothera lindheimeri"], ["Oenothera", "pink primrose"]),
     "geranium": ("Geraniaceae", ["cranesbill", "geraniums"], []),
@@ -218,7 +218,7 @@ C = {
     "tree poppy": ("Papaveraceae", [], []),
     "gazania": ("Gazania", ["treasure flower", "gazanias"], []),
     "azalea": ("Rhododendron", ["azaleas"], []),
-    "water lily": ("Nymphaea", ["waterlily", "nymphaea"], ["lotus"]),
+    "water lily": ("Nymphaea", ["waterlily", "nymphaea"], []),
     "rose": ("Rosa", ["roses"], []),
     "thorn apple": ("Datura", ["datura", "jimsonweed", "Datura stramonium"], []),
     "morning glory": ("Ipomoea", [], []),
@@ -230,7 +230,7 @@ C = {
     "clematis": ("Clematis", [], []),
     "hibiscus": ("Hibiscus", [], []),
     "columbine": ("Aquilegia", ["aquilegia", "granny's bonnet"], []),
-    "desert-rose": ("Adenium", ["desert rose", "Adenium obesum"], ["rose"]),
+    "desert-rose": ("Adenium", ["desert rose", "Adenium obesum"], []),
     "tree mallow": ("Malva", ["Lavatera arborea", "Malva arborea", "lavatera"], []),
     "magnolia": ("Magnolia", ["magnolias"], []),
     "cyclamen": ("Cyclamen", [], []),
@@ -409,9 +409,9 @@ doc = {
         "water lily), wrong for the others. Names in German, French, Spanish, Italian, Chinese and Japanese "
         "for the common classes. Categories whose identity is uncertain "
         "(pincushion flower's family, prince of wales feathers, cape flower, bolero deep blue) hang from "
-        "flower directly. Names a dataset class shares with another plant (geranium / pelargonium, "
-        "marigold / english marigold, rose / desert-rose) are overlaps, but two classes are always different: "
-        "the dataset keeps them apart."
+        "flower directly. Two classes are different plants even where common names mix them up (geranium / "
+        "pelargonium, marigold / english marigold, rose / desert-rose, lotus / water lily): the dataset keeps "
+        "them apart."
     ),
     "sources": [
         "Nilsson and Zisserman, Automated Flower Classification over a Large Number of Classes, ICVGIP 2008 (class names)",
