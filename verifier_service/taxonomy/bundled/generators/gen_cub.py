@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import write_taxonomy  # noqa: E402
+from common import name_key, write_taxonomy  # noqa: E402
 
 ORDERS = {
     "Procellariiformes": ["tubenose", "tubenoses"],
@@ -288,7 +288,7 @@ Sayornis|Tyrannidae||phoebe;phoebes|
 American_Pipit|Anthus|Anthus rubescens|Buff-bellied Pipit|
 Whip_poor_Will|Antrostomus|Antrostomus vociferus|Eastern Whip-poor-will;Whip-poor-will|
 Horned_Puffin|Fratercula|Fratercula corniculata||
-Common_Raven|Corvus|Corvus corax|Raven|
+Common_Raven|Corvus|Corvus corax|Northern Raven|
 White_necked_Raven|Corvus|Corvus albicollis||
 American_Redstart|Setophaga|Setophaga ruticilla||
 Geococcyx|Cuculidae||roadrunner;roadrunners|
@@ -383,6 +383,244 @@ Rock_Wren|Salpinctes|Salpinctes obsoletus||
 Winter_Wren|Troglodytes|Troglodytes hiemalis||
 Common_Yellowthroat|Geothlypis|Geothlypis trichas||
 """
+# Subspecies groups of a class (more specific answers): class label -> [(name, synonyms)]
+SUBSPECIES = {
+    "Dark_eyed_Junco": [
+        ("Oregon Junco", []),
+        ("Slate-colored Junco", ["Slate-coloured Junco"]),
+        ("Pink-sided Junco", []),
+        ("White-winged Junco", []),
+        ("Gray-headed Junco", ["Grey-headed Junco"]),
+    ],
+    "Yellow_Warbler": [("Mangrove Warbler", ["Mangrove Yellow Warbler"]), ("Golden Warbler", ["Golden Yellow Warbler"])],
+    "Northern_Flicker": [("Red-shafted Flicker", []), ("Yellow-shafted Flicker", [])],
+    "Fox_Sparrow": [
+        ("Red Fox Sparrow", []),
+        ("Sooty Fox Sparrow", []),
+        ("Slate-colored Fox Sparrow", []),
+        ("Thick-billed Fox Sparrow", []),
+    ],
+    "White_crowned_Sparrow": [
+        ("Gambel's White-crowned Sparrow", ["Gambel's Sparrow", "Zonotrichia leucophrys gambelii"]),
+        ("Nuttall's White-crowned Sparrow", ["Zonotrichia leucophrys nuttalli"]),
+        ("Puget Sound White-crowned Sparrow", []),
+    ],
+    "Savannah_Sparrow": [("Ipswich Sparrow", ["Passerculus sandwichensis princeps"])],
+    "Palm_Warbler": [("Western Palm Warbler", []), ("Yellow Palm Warbler", [])],
+}
+# Older names that lumped a class with other species, now split: a node above the class.
+# lump name: (parent genus, classes under it, other members, synonyms)
+LUMPS = {
+    "Northern Oriole": ("Icterus", ["Baltimore_Oriole"], [("Bullock's Oriole", "Icterus bullockii")], []),
+    "Rufous-sided Towhee": ("Pipilo", ["Eastern_Towhee"], [("Spotted Towhee", "Pipilo maculatus")], []),
+    "Solitary Vireo": (
+        "Vireo",
+        ["Blue_headed_Vireo"],
+        [("Plumbeous Vireo", "Vireo plumbeus"), ("Cassin's Vireo", "Vireo cassinii")],
+        [],
+    ),
+    "Western Scrub-Jay": (
+        "Aphelocoma",
+        [],
+        [("California Scrub-Jay", "Aphelocoma californica"), ("Woodhouse's Scrub-Jay", "Aphelocoma woodhouseii")],
+        ["Western Scrub Jay"],
+    ),
+}
+# Species of the classes' genera that are not classes: naming one is naming a different bird.
+# parent (genus, or a class that is a genus) -> [(common name, scientific name, synonyms)]
+OTHER_SPECIES = {
+    "Fratercula": [("Atlantic Puffin", "Fratercula arctica", ["Common Puffin"]), ("Tufted Puffin", "Fratercula cirrhata", [])],
+    "Cyanocitta": [("Steller's Jay", "Cyanocitta stelleri", [])],
+    "Corvus": [
+        ("Chihuahuan Raven", "Corvus cryptoleucus", []),
+        ("Carrion Crow", "Corvus corone", []),
+        ("Hooded Crow", "Corvus cornix", []),
+        ("Rook", "Corvus frugilegus", []),
+        ("House Crow", "Corvus splendens", []),
+    ],
+    "Passerina": [("Varied Bunting", "Passerina versicolor", [])],
+    "Piranga": [("Western Tanager", "Piranga ludoviciana", []), ("Hepatic Tanager", "Piranga flava", [])],
+    "Icterus": [("Altamira Oriole", "Icterus gularis", []), ("Audubon's Oriole", "Icterus graduacauda", [])],
+    "Spinus": [
+        ("Lesser Goldfinch", "Spinus psaltria", []),
+        ("Lawrence's Goldfinch", "Spinus lawrencei", []),
+        ("Pine Siskin", "Spinus pinus", []),
+    ],
+    "Sitta": [
+        ("Red-breasted Nuthatch", "Sitta canadensis", []),
+        ("Pygmy Nuthatch", "Sitta pygmaea", []),
+        ("Brown-headed Nuthatch", "Sitta pusilla", []),
+        ("Eurasian Nuthatch", "Sitta europaea", []),
+    ],
+    "Toxostoma": [
+        ("Curve-billed Thrasher", "Toxostoma curvirostre", []),
+        ("California Thrasher", "Toxostoma redivivum", []),
+        ("Long-billed Thrasher", "Toxostoma longirostre", []),
+        ("Bendire's Thrasher", "Toxostoma bendirei", []),
+    ],
+    "Vireo": [("Hutton's Vireo", "Vireo huttoni", []), ("Bell's Vireo", "Vireo bellii", []), ("Gray Vireo", "Vireo vicinior", [])],
+    "Setophaga": [
+        ("Northern Parula", "Setophaga americana", []),
+        ("Blackburnian Warbler", "Setophaga fusca", []),
+        ("Blackpoll Warbler", "Setophaga striata", []),
+        ("Yellow-throated Warbler", "Setophaga dominica", []),
+        ("Grace's Warbler", "Setophaga graciae", []),
+        ("Black-throated Gray Warbler", "Setophaga nigrescens", []),
+        ("Townsend's Warbler", "Setophaga townsendi", []),
+        ("Hermit Warbler", "Setophaga occidentalis", []),
+        ("Golden-cheeked Warbler", "Setophaga chrysoparia", []),
+        ("Black-throated Green Warbler", "Setophaga virens", []),
+        ("Kirtland's Warbler", "Setophaga kirtlandii", []),
+    ],
+    "Vermivora": [("Bachman's Warbler", "Vermivora bachmanii", [])],
+    "Leiothlypis": [("Lucy's Warbler", "Leiothlypis luciae", []), ("Virginia's Warbler", "Leiothlypis virginiae", [])],
+    "Geothlypis": [("MacGillivray's Warbler", "Geothlypis tolmiei", [])],
+    "Cardellina": [("Red-faced Warbler", "Cardellina rubrifrons", [])],
+    "Larus": [
+        ("Great Black-backed Gull", "Larus marinus", []),
+        ("Lesser Black-backed Gull", "Larus fuscus", []),
+        ("Glaucous Gull", "Larus hyperboreus", []),
+        ("Iceland Gull", "Larus glaucoides", []),
+        ("Short-billed Gull", "Larus brachyrhynchus", []),
+        ("Common Gull", "Larus canus", ["Mew Gull"]),
+        ("Yellow-footed Gull", "Larus livens", []),
+        ("Yellow-legged Gull", "Larus michahellis", []),
+    ],
+    "Sterna": [("Roseate Tern", "Sterna dougallii", [])],
+    "Thalasseus": [("Royal Tern", "Thalasseus maximus", []), ("Sandwich Tern", "Thalasseus sandvicensis", [])],
+    "Sternula": [("Little Tern", "Sternula albifrons", [])],
+    "Chlidonias": [("White-winged Tern", "Chlidonias leucopterus", []), ("Whiskered Tern", "Chlidonias hybrida", [])],
+    "Selasphorus": [
+        ("Allen's Hummingbird", "Selasphorus sasin", []),
+        ("Broad-tailed Hummingbird", "Selasphorus platycercus", []),
+        ("Calliope Hummingbird", "Selasphorus calliope", []),
+    ],
+    "Calypte": [("Costa's Hummingbird", "Calypte costae", [])],
+    "Archilochus": [("Black-chinned Hummingbird", "Archilochus alexandri", [])],
+    "Melanerpes": [
+        ("Acorn Woodpecker", "Melanerpes formicivorus", []),
+        ("Gila Woodpecker", "Melanerpes uropygialis", []),
+        ("Golden-fronted Woodpecker", "Melanerpes aurifrons", []),
+        ("Lewis's Woodpecker", "Melanerpes lewis", []),
+    ],
+    "Picoides": [("Black-backed Woodpecker", "Picoides arcticus", []), ("Eurasian Three-toed Woodpecker", "Picoides tridactylus", [])],
+    "Dryocopus": [("Black Woodpecker", "Dryocopus martius", []), ("Lineated Woodpecker", "Dryocopus lineatus", [])],
+    "Colaptes": [("Gilded Flicker", "Colaptes chrysoides", [])],
+    "Tyrannus": [
+        ("Eastern Kingbird", "Tyrannus tyrannus", []),
+        ("Western Kingbird", "Tyrannus verticalis", []),
+        ("Cassin's Kingbird", "Tyrannus vociferans", []),
+        ("Couch's Kingbird", "Tyrannus couchii", []),
+        ("Thick-billed Kingbird", "Tyrannus crassirostris", []),
+    ],
+    "Empidonax": [
+        ("Willow Flycatcher", "Empidonax traillii", []),
+        ("Alder Flycatcher", "Empidonax alnorum", []),
+        ("Hammond's Flycatcher", "Empidonax hammondii", []),
+        ("Dusky Flycatcher", "Empidonax oberholseri", []),
+        ("Gray Flycatcher", "Empidonax wrightii", []),
+    ],
+    "Myiarchus": [("Ash-throated Flycatcher", "Myiarchus cinerascens", []), ("Brown-crested Flycatcher", "Myiarchus tyrannulus", [])],
+    "Contopus": [("Eastern Wood-Pewee", "Contopus virens", []), ("Greater Pewee", "Contopus pertinax", [])],
+    "Podiceps": [("Red-necked Grebe", "Podiceps grisegena", []), ("Great Crested Grebe", "Podiceps cristatus", [])],
+    "Aechmophorus": [("Clark's Grebe", "Aechmophorus clarkii", [])],
+    "Gavia": [
+        ("Common Loon", "Gavia immer", ["Great Northern Diver"]),
+        ("Red-throated Loon", "Gavia stellata", ["Red-throated Diver"]),
+        ("Arctic Loon", "Gavia arctica", ["Black-throated Diver"]),
+        ("Yellow-billed Loon", "Gavia adamsii", []),
+    ],
+    "Mergus": [("Common Merganser", "Mergus merganser", ["Goosander"])],
+    "Anas": [
+        ("Northern Pintail", "Anas acuta", []),
+        ("American Black Duck", "Anas rubripes", []),
+        ("Green-winged Teal", "Anas crecca", []),
+        ("Mottled Duck", "Anas fulvigula", []),
+    ],
+    "Pelecanus": [
+        ("Great White Pelican", "Pelecanus onocrotalus", []),
+        ("Dalmatian Pelican", "Pelecanus crispus", []),
+        ("Australian Pelican", "Pelecanus conspicillatus", []),
+        ("Peruvian Pelican", "Pelecanus thagus", []),
+    ],
+    "Phoebastria": [("Short-tailed Albatross", "Phoebastria albatrus", []), ("Waved Albatross", "Phoebastria irrorata", [])],
+    "Crotophaga": [("Smooth-billed Ani", "Crotophaga ani", []), ("Greater Ani", "Crotophaga major", [])],
+    "Aethia": [("Whiskered Auklet", "Aethia pygmaea", [])],
+    "Cepphus": [("Black Guillemot", "Cepphus grylle", [])],
+    "Rissa": [("Black-legged Kittiwake", "Rissa tridactyla", [])],
+    "Stercorarius": [
+        ("Parasitic Jaeger", "Stercorarius parasiticus", ["Arctic Skua"]),
+        ("Great Skua", "Stercorarius skua", []),
+        ("South Polar Skua", "Stercorarius maccormicki", []),
+    ],
+    "Haemorhous": [("House Finch", "Haemorhous mexicanus", []), ("Cassin's Finch", "Haemorhous cassinii", [])],
+    "Leucosticte": [("Black Rosy-Finch", "Leucosticte atrata", []), ("Brown-capped Rosy-Finch", "Leucosticte australis", [])],
+    "Pheucticus": [("Black-headed Grosbeak", "Pheucticus melanocephalus", [])],
+    "Quiscalus": [("Common Grackle", "Quiscalus quiscula", []), ("Great-tailed Grackle", "Quiscalus mexicanus", [])],
+    "Molothrus": [("Brown-headed Cowbird", "Molothrus ater", [])],
+    "Agelaius": [("Tricolored Blackbird", "Agelaius tricolor", [])],
+    "Sturnella": [("Eastern Meadowlark", "Sturnella magna", [])],
+    "Mimus": [("Tropical Mockingbird", "Mimus gilvus", []), ("Bahama Mockingbird", "Mimus gundlachii", [])],
+    "Troglodytes": [("Pacific Wren", "Troglodytes pacificus", []), ("Eurasian Wren", "Troglodytes troglodytes", [])],
+    "Lanius": [("Red-backed Shrike", "Lanius collurio", []), ("Woodchat Shrike", "Lanius senator", [])],
+    "Anthus": [("Sprague's Pipit", "Anthus spragueii", []), ("Meadow Pipit", "Anthus pratensis", [])],
+    "Bombycilla": [("Japanese Waxwing", "Bombycilla japonica", [])],
+    "Tachycineta": [("Violet-green Swallow", "Tachycineta thalassina", [])],
+    "Petrochelidon": [("Cave Swallow", "Petrochelidon fulva", [])],
+    "Junco": [("Yellow-eyed Junco", "Junco phaeonotus", [])],
+    "Zonotrichia": [("Golden-crowned Sparrow", "Zonotrichia atricapilla", [])],
+    "Melospiza": [("Swamp Sparrow", "Melospiza georgiana", [])],
+    "Passer": [("Eurasian Tree Sparrow", "Passer montanus", [])],
+    "Cardinalis": [("Pyrrhuloxia", "Cardinalis sinuatus", [])],
+    "Aphelocoma": [("Mexican Jay", "Aphelocoma wollweberi", [])],
+    "Chloroceryle": [("Amazon Kingfisher", "Chloroceryle amazona", [])],
+    "Nucifraga": [("Spotted Nutcracker", "Nucifraga caryocatactes", ["Eurasian Nutcracker"])],
+    "Lamprotornis": [("Superb Starling", "Lamprotornis superbus", [])],
+    "Chordeiles": [("Lesser Nighthawk", "Chordeiles acutipennis", []), ("Antillean Nighthawk", "Chordeiles gundlachii", [])],
+    "Antrostomus": [("Mexican Whip-poor-will", "Antrostomus arizonae", [])],
+    # the classes that are genera: their species are more specific answers
+    "Sayornis": [
+        ("Black Phoebe", "Sayornis nigricans", []),
+        ("Eastern Phoebe", "Sayornis phoebe", []),
+        ("Say's Phoebe", "Sayornis saya", []),
+    ],
+    "Geococcyx": [("Greater Roadrunner", "Geococcyx californianus", []), ("Lesser Roadrunner", "Geococcyx velox", [])],
+    "Frigatebird": [
+        ("Magnificent Frigatebird", "Fregata magnificens", []),
+        ("Great Frigatebird", "Fregata minor", []),
+        ("Lesser Frigatebird", "Fregata ariel", []),
+    ],
+}
+# Names in German and French of the classes that also live in Europe (field guides' names).
+FOREIGN = {
+    "Mallard": ["Stockente", "canard colvert"],
+    "Barn_Swallow": ["Rauchschwalbe", "hirondelle rustique"],
+    "House_Sparrow": ["Haussperling", "moineau domestique"],
+    "European_Goldfinch": ["Stieglitz", "Distelfink", "chardonneret élégant"],
+    "Common_Raven": ["Kolkrabe", "grand corbeau"],
+    "Great_Grey_Shrike": ["Raubwürger", "pie-grièche grise"],
+    "Horned_Lark": ["Ohrenlerche", "alouette hausse-col", "Shore Lark"],
+    "Bohemian_Waxwing": ["Seidenschwanz", "jaseur boréal"],
+    "Common_Tern": ["Flussseeschwalbe", "sterne pierregarin"],
+    "Artic_Tern": ["Küstenseeschwalbe", "sterne arctique"],
+    "Black_Tern": ["Trauerseeschwalbe", "guifette noire"],
+    "Caspian_Tern": ["Raubseeschwalbe", "sterne caspienne"],
+    "Herring_Gull": ["Silbermöwe", "goéland argenté"],
+    "Ivory_Gull": ["Elfenbeinmöwe", "mouette blanche"],
+    "Gadwall": ["Schnatterente", "canard chipeau"],
+    "Northern_Fulmar": ["Eissturmvogel", "fulmar boréal"],
+    "Red_breasted_Merganser": ["Mittelsäger", "harle huppé"],
+    "Horned_Grebe": ["Ohrentaucher", "grèbe esclavon", "Slavonian Grebe"],
+    "Eared_Grebe": ["Schwarzhalstaucher", "grèbe à cou noir", "Black-necked Grebe"],
+    "Pomarine_Jaeger": ["Spatelraubmöwe", "labbe pomarin", "Pomarine Skua"],
+    "Long_tailed_Jaeger": ["Falkenraubmöwe", "labbe à longue queue", "Long-tailed Skua"],
+    "Pied_Kingfisher": ["Graufischer", "martin-pêcheur pie"],
+    "Pacific_Loon": ["Pazifiktaucher", "plongeon du Pacifique", "Pacific Diver"],
+}
+# Group words: the last word of class names ("sparrow" for the sparrows) names the classes that end
+# with it, a close parent (less specific), unless it is a name in the tree already. Not where the
+# last word is no group: Chuck-will's-widow, Whip-poor-will.
+NOT_GROUP_WORDS = {"widow", "will"}
 rows = [line.split("|") for line in S.strip().splitlines()]
 assert len(rows) == 200, len(rows)
 assert all(len(r) == 5 for r in rows), [r for r in rows if len(r) != 5]
@@ -427,6 +665,36 @@ for number, (label, parent, sci, extra, overlaps) in enumerate(rows, 1):
     if overlaps:
         node["overlaps"] = overlaps.split(";")
     nodes.append(node)
+class_name = {r[0]: r[0].replace("_", " ") for r in rows}
+foreign = {class_name[label]: names for label, names in FOREIGN.items()}
+for node in nodes:
+    if node["name"] in foreign:
+        node["synonyms"] = [*node.get("synonyms", []), *foreign[node["name"]]]
+for label, groups_of in SUBSPECIES.items():
+    for name, syn in groups_of:
+        nodes.append({"name": name, "parent": class_name[label], "rank": "subspecies group", **({"synonyms": syn} if syn else {})})
+for lump, (genus, classes, others, syn) in LUMPS.items():
+    nodes.append({"name": lump, "parent": genus, "rank": "species", **({"synonyms": syn} if syn else {})})
+    for node in nodes:
+        if node["name"] in {class_name[c] for c in classes}:
+            node["parent"] = lump
+    for name, sci in others:
+        nodes.append({"name": name, "parent": lump, "rank": "species", "synonyms": [sci]})
+for parent, species in OTHER_SPECIES.items():
+    assert any(n["name"] == parent for n in nodes), parent
+    for name, sci, syn in species:
+        nodes.append({"name": name, "parent": parent, "rank": "species", "synonyms": [sci, *syn]})
+taken = {name_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
+by_head: dict[str, list[str]] = {}
+for label in labels:
+    words = class_name[label].split()
+    if len(words) > 1 and words[-1].lower() not in NOT_GROUP_WORDS:
+        by_head.setdefault(words[-1].lower(), []).append(class_name[label])
+head_groups = [
+    {"name": head, "members": members, "exhaustive": False, "category": "less specific"}
+    for head, members in sorted(by_head.items())
+    if name_key(head) not in taken and name_key(head + "s") not in taken
+]
 nodes[0]["wordnet"] = "bird.n.01"
 # Descriptive groups (taxonomy/groups.py). Seabirds: the marine families; pelicans, loons, grebes,
 # ducks and marsh terns are partly marine, so for the judge. Songbirds are the oscine passerines:
@@ -456,6 +724,7 @@ groups = [
         "members": [],
         "exhaustive": True,
     },
+    *head_groups,
 ]  # fmt: skip
 doc = {
     "name": "cub-200",
@@ -464,9 +733,12 @@ doc = {
         "dataset) with their scientific names -> genus -> family (gulls and terns through their subfamilies) -> "
         "order -> bird. Taxonomy follows the current AOS/IOC checklists; where a genus changed recently "
         "(Urile, Mareca, Centronyx, Ammospiza, Dryobates) the species hangs from its family and the old genus "
-        "is an overlap, so an answer using the old name goes to the judge. Common group names that cross "
-        "families (sparrow, blackbird, crow, thrasher, goldfinch, lily) are not nodes. Class names follow the "
-        "dataset's label strings (e.g. 'Brewer_Blackbird', 'Artic_Tern')."
+        "is an overlap, so an answer using the old name goes to the judge. The group word of a class's name "
+        "(sparrow, blackbird, crow, thrasher, goldfinch), where it is not a node already, is a group of the "
+        "classes that end with it (less specific). Other species of the classes' genera, subspecies groups "
+        "(Oregon Junco) and older lumped species (Northern Oriole) are nodes too; German and French names "
+        "for the classes that also live in Europe. Class names follow the dataset's label strings (e.g. "
+        "'Brewer_Blackbird', 'Artic_Tern')."
     ),
     "sources": [
         "Wah et al., The Caltech-UCSD Birds-200-2011 Dataset, CNS-TR-2011-001 (classes.txt)",
