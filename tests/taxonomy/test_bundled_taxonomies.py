@@ -45,7 +45,26 @@ def test_every_dataset_class_is_a_distinct_node(name):
         ("cub-200", "Golden_winged_Warbler", "Blue-winged Warbler", Category.WRONG),
         ("cub-200", "Herring_Gull", "seagull", Category.LESS_SPECIFIC),
         ("cub-200", "Caspian_Tern", "Sterna", None),  # its former genus: for the judge
-        ("cub-200", "House_Sparrow", "sparrow", None),  # "sparrow" crosses families: not a node
+        ("cub-200", "House_Sparrow", "sparrow", Category.LESS_SPECIFIC),  # the group word of its name
+        ("cub-200", "Dark_eyed_Junco", "sparrow", None),  # an American sparrow not called one: the judge
+        ("cub-200", "Chuck_will_Widow", "widow", None),  # a last word that is no group
+        ("cub-200", "Horned_Puffin", "Atlantic Puffin", Category.WRONG),  # another species of its genus
+        ("cub-200", "Sayornis", "Eastern Phoebe", Category.MORE_SPECIFIC),  # a species of the genus class
+        ("cub-200", "Baltimore_Oriole", "Northern Oriole", Category.LESS_SPECIFIC),  # the older lumped species
+        ("cub-200", "Dark_eyed_Junco", "Oregon Junco", Category.MORE_SPECIFIC),  # a subspecies group
+        ("fgvc-aircraft", "737-800", "737 Next Generation", Category.LESS_SPECIFIC),  # its series
+        ("fgvc-aircraft", "777-300", "777-300ER", Category.MORE_SPECIFIC),
+        ("fgvc-aircraft", "Cessna 172", "Cessna 182", Category.WRONG),  # a family outside the dataset
+        ("fgvc-aircraft", "Hawk T1", "BAE Hawk", Category.LESS_SPECIFIC),  # the family, not the variant
+        ("stanford-cars", "Audi S5 Coupe 2012", "Audi A5 Coupe 2012", Category.WRONG),  # two classes
+        ("stanford-cars", "Audi S5 Coupe 2012", "Audi A5", None),  # a model line and its sports version
+        ("stanford-cars", "Lamborghini Aventador Coupe 2012", "supercar", Category.GENERIC),
+        ("stanford-cars", "Honda Odyssey Minivan 2012", "sports car", Category.WRONG),
+        ("oxford-pets", "saint bernard", "Bernese Mountain Dog", Category.WRONG),  # a breed outside the dataset
+        ("oxford-pets", "Persian", "Himalayan", Category.MORE_SPECIFIC),
+        ("food-101", "chicken curry", "curry", Category.LESS_SPECIFIC),
+        ("food-101", "pizza", "Neapolitan pizza", Category.MORE_SPECIFIC),
+        ("food-101", "dumplings", "gyoza", None),  # an overlap declared between two classes: the judge
         ("cub-200", "bird", "Cedar Waxwing", Category.MORE_SPECIFIC),
         ("fgvc-aircraft", "737-800", "Boeing 737", Category.LESS_SPECIFIC),
         ("fgvc-aircraft", "737-800", "airplane", Category.GENERIC),

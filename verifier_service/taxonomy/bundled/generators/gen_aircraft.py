@@ -44,10 +44,10 @@ F = {
     "A380": ("Airbus", ["Airbus A380"]),
     "ATR-42": ("ATR", ["ATR 42"]),
     "ATR-72": ("ATR", ["ATR 72"]),
-    "An-12": ("Antonov", ["Antonov An-12"]),
+    "An-12": ("Antonov", ["Antonov An-12", "Cub"]),
     "BAE 146": ("British Aerospace", ["BAe 146", "British Aerospace 146", "Avro RJ"]),
     "BAE-125": ("British Aerospace", ["BAe 125", "Hawker 800", "HS-125"]),
-    "Hawk T1": ("British Aerospace", ["BAE Hawk", "Hawker Siddeley Hawk", "Hawk"]),
+    "Hawk": ("British Aerospace", ["BAE Hawk", "Hawker Siddeley Hawk", "BAE Systems Hawk"]),
     "Beechcraft 1900": ("Beechcraft", ["Beech 1900"]),
     "King Air": ("Beechcraft", ["Beechcraft King Air", "Beech King Air"]),
     "Boeing 707": ("Boeing", ["707"]),
@@ -95,7 +95,7 @@ F = {
     "Fokker 50": ("Fokker", ["F50"]),
     "Fokker 70": ("Fokker", ["F70"]),
     "Gulfstream": ("Gulfstream Aerospace", ["Gulfstream jet"]),
-    "Il-76": ("Ilyushin", ["Ilyushin Il-76", "IL-76"]),
+    "Il-76": ("Ilyushin", ["Ilyushin Il-76", "IL-76", "Candid"]),
     "Metroliner": ("Fairchild", ["Fairchild Metroliner", "Swearingen Metro"]),
     "PA-28": ("Piper", ["Cherokee", "Piper Cherokee", "Piper PA-28"]),
     "SR-20": ("Cirrus Aircraft", ["Cirrus SR20", "SR20"]),
@@ -103,9 +103,9 @@ F = {
     "Saab 340": ("Saab", []),
     "Spitfire": ("Supermarine", ["Supermarine Spitfire"]),
     "Tornado": ("Panavia", ["Panavia Tornado"]),
-    "Tu-134": ("Tupolev", ["Tupolev Tu-134"]),
-    "Tu-154": ("Tupolev", ["Tupolev Tu-154"]),
-    "Yak-42": ("Yakovlev", ["Yakovlev Yak-42"]),
+    "Tu-134": ("Tupolev", ["Tupolev Tu-134", "Crusty"]),
+    "Tu-154": ("Tupolev", ["Tupolev Tu-154", "Careless"]),
+    "Yak-42": ("Yakovlev", ["Yakovlev Yak-42", "Clobber"]),
 }
 # variant: (family, synonyms)
 V = {
@@ -139,7 +139,7 @@ V = {
     "BAE 146-200": ("BAE 146", ["BAe 146-200", "British Aerospace 146-200"]),
     "BAE 146-300": ("BAE 146", ["BAe 146-300", "British Aerospace 146-300"]),
     "BAE-125": ("BAE-125", ["BAe 125 variant"]),
-    "Beechcraft 1900": ("Beechcraft 1900", ["Beech 1900 variant", "1900D"]),
+    "Beechcraft 1900": ("Beechcraft 1900", ["Beech 1900 variant"]),
     "Boeing 717": ("Boeing 717", ["Boeing 717-200", "717-200"]),
     "C-130": ("C-130", ["C-130 variant"]),
     "C-47": ("C-47", ["C-47 variant"]),
@@ -181,11 +181,11 @@ V = {
     "Global Express": ("Global Express", ["Global Express variant"]),
     "Gulfstream IV": ("Gulfstream", ["G-IV", "GIV", "Gulfstream G-IV"]),
     "Gulfstream V": ("Gulfstream", ["G-V", "GV", "Gulfstream G-V"]),
-    "Hawk T1": ("Hawk T1", ["Hawk T1 variant", "Hawk T.1"]),
+    "Hawk T1": ("Hawk", ["Hawk T.1", "Hawk T1A"]),
     "Il-76": ("Il-76", ["Il-76 variant"]),
     "L-1011": ("L-1011", ["L-1011 variant"]),
     "MD-11": ("MD-11", ["MD-11 variant"]),
-    "MD-80": ("MD-80", ["MD-81", "MD-82", "MD-83", "MD-88"]),
+    "MD-80": ("MD-80", ["MD-80 variant"]),
     "MD-87": ("MD-80", ["McDonnell Douglas MD-87"]),
     "MD-90": ("MD-90", ["MD-90 variant"]),
     "Metroliner": ("Metroliner", ["Metroliner variant"]),
@@ -222,6 +222,90 @@ OTHER_MAKERS = {
     "Challenger 600": ["Bombardier"],
     "Dash 8": ["Bombardier"],
     "F/A-18": ["McDonnell Douglas"],
+}
+
+# Beyond the dataset's 100 variants. Series between a family and its variants (rank series, close):
+SERIES = {
+    "737 Original": ("Boeing 737", ["737-200"], ["Boeing 737 Original", "737 Jurassic", "Boeing 737-100/200"]),
+    "737 Classic": ("Boeing 737", ["737-300", "737-400", "737-500"], ["Boeing 737 Classic"]),
+    "737 Next Generation": (
+        "Boeing 737",
+        ["737-600", "737-700", "737-800", "737-900"],
+        ["737NG", "737 NG", "Boeing 737 Next Generation", "Boeing 737NG", "Next-Generation 737"],
+    ),
+    "737 MAX": ("Boeing 737", [], ["Boeing 737 MAX", "737MAX"]),
+}
+# Versions of a class (more specific answers): class variant -> [(version, synonyms)]
+SUB_VARIANTS = {
+    "777-200": [("777-200ER", ["Boeing 777-200ER"]), ("777-200LR", ["Boeing 777-200LR", "Worldliner"])],
+    "777-300": [("777-300ER", ["Boeing 777-300ER"])],
+    "767-200": [("767-200ER", ["Boeing 767-200ER"])],
+    "767-300": [("767-300ER", ["Boeing 767-300ER"]), ("767-300F", ["Boeing 767-300F", "767 Freighter"])],
+    "747-400": [("747-400F", ["Boeing 747-400F", "747-400 Freighter"]), ("747-400ER", ["Boeing 747-400ER"])],
+    "A319": [("A319neo", ["Airbus A319neo"])],
+    "A320": [("A320neo", ["Airbus A320neo", "A320 neo"])],
+    "A321": [("A321neo", ["Airbus A321neo", "A321 neo"]), ("A321LR", ["Airbus A321LR"])],
+    "MD-80": [("MD-81", []), ("MD-82", []), ("MD-83", []), ("MD-88", [])],
+    "Tornado": [
+        ("Tornado IDS", []),
+        ("Tornado GR1", ["Tornado GR.1"]),
+        ("Tornado GR4", ["Tornado GR.4"]),
+        ("Tornado ECR", []),
+        ("Tornado F3", ["Tornado ADV", "Tornado F.3"]),
+    ],
+    "Beechcraft 1900": [("Beechcraft 1900D", ["Beech 1900D", "1900D"]), ("Beechcraft 1900C", ["Beech 1900C"])],
+    "Cessna 525": [("Citation CJ1", ["CitationJet CJ1"]), ("Citation CJ2", []), ("Citation CJ3", []), ("Citation CJ4", [])],
+    "PA-28": [
+        ("Piper Warrior", ["PA-28-161", "Cherokee Warrior"]),
+        ("Piper Archer", ["PA-28-181", "Cherokee Archer"]),
+        ("Piper Arrow", ["PA-28R", "Cherokee Arrow"]),
+    ],
+    "C-130": [("C-130J Super Hercules", ["C-130J", "Super Hercules"]), ("C-130H", ["C-130H Hercules"])],
+    "ATR-72": [("ATR 72-600", ["ATR-72-600"]), ("ATR 72-500", ["ATR-72-500"])],
+    "Il-76": [("Il-76MD", [])],
+    "Tu-154": [("Tu-154M", [])],
+    "F/A-18": [("F/A-18C", ["F/A-18C Hornet"]), ("F/A-18D", [])],
+}
+# Families and variants the dataset does not have: naming one is naming a different aircraft.
+OTHER_MAKERS_NODES = {"Hawker": ["Hawker Aircraft"]}
+OTHER_FAMILIES = {  # family: (maker, synonyms)
+    "Boeing 787": ("Boeing", ["787", "Dreamliner", "787 Dreamliner"]),
+    "A350": ("Airbus", ["Airbus A350", "A350 XWB"]),
+    "A220": ("Airbus", ["Airbus A220", "CSeries", "Bombardier CSeries", "Bombardier C Series"]),
+    "Cessna 150": ("Cessna", []),
+    "Cessna 152": ("Cessna", []),
+    "Cessna 182": ("Cessna", ["Skylane", "Cessna Skylane"]),
+    "Cessna 206": ("Cessna", ["Stationair", "Cessna Stationair"]),
+    "Cessna 210": ("Cessna", ["Centurion", "Cessna Centurion"]),
+    "Cessna 310": ("Cessna", []),
+    "SR22": ("Cirrus Aircraft", ["Cirrus SR22", "SR-22"]),
+    "PA-18": ("Piper", ["Super Cub", "Piper Super Cub"]),
+    "PA-32": ("Piper", ["Saratoga", "Cherokee Six", "Piper Saratoga"]),
+    "PA-34": ("Piper", ["Seneca", "Piper Seneca"]),
+    "PA-44": ("Piper", ["Seminole", "Piper Seminole"]),
+    "Hurricane": ("Hawker", ["Hawker Hurricane"]),
+    "An-124": ("Antonov", ["Antonov An-124", "Ruslan"]),
+    "An-225": ("Antonov", ["Antonov An-225", "Mriya"]),
+    "Il-62": ("Ilyushin", ["Ilyushin Il-62"]),
+    "Il-96": ("Ilyushin", ["Ilyushin Il-96"]),
+    "Tu-144": ("Tupolev", ["Tupolev Tu-144"]),
+    "Tu-204": ("Tupolev", ["Tupolev Tu-204"]),
+    "Yak-40": ("Yakovlev", ["Yakovlev Yak-40"]),
+}
+OTHER_VARIANTS = {  # variant: (family or series, synonyms)
+    "737-100": ("737 Original", ["Boeing 737-100"]),
+    **{f"737 MAX {n}": ("737 MAX", [f"Boeing 737 MAX {n}", f"737-{n} MAX"]) for n in ("7", "8", "9", "10")},
+    "747-8": ("Boeing 747", ["Boeing 747-8", "747-8I", "747-8 Intercontinental"]),
+    "727-100": ("Boeing 727", ["Boeing 727-100"]),
+    "A330-900": ("A330", ["Airbus A330-900", "A330neo"]),
+    "A330-800": ("A330", ["Airbus A330-800"]),
+    "F-16C/D": ("F-16", ["F-16C", "F-16D", "F-16 C/D", "F-16C/D Block 50"]),
+    "CRJ-1000": ("CRJ-700", ["CRJ1000", "Bombardier CRJ1000"]),
+    "E-175": ("Embraer E-Jet", ["Embraer 175", "E175", "ERJ-175"]),
+    "DHC-8-200": ("Dash 8", ["Dash 8-200", "Q200"]),
+    "DHC-8-400": ("Dash 8", ["Dash 8-400", "Q400", "Dash 8 Q400"]),
+    "Gulfstream G550": ("Gulfstream", ["G550"]),
+    "Gulfstream G650": ("Gulfstream", ["G650"]),
 }
 
 # Descriptive groups (taxonomy/groups.py), by family: what each word covers with certainty.
@@ -269,14 +353,14 @@ GROUPS = [
         "name": "fighter jet",
         "synonyms": ["jet fighter", "fighter jets"],
         "members": JET_FIGHTERS,
-        "unsure": ["Hawk T1"],  # a jet trainer with a light-attack role
+        "unsure": ["Hawk"],  # a jet trainer with a light-attack role
         "exhaustive": True,
     },
     {
         "name": "fighter",
         "synonyms": ["fighter aircraft", "fighter plane", "fighters"],
         "members": JET_FIGHTERS + ["Spitfire"],
-        "unsure": ["Hawk T1"],
+        "unsure": ["Hawk"],
         "exhaustive": True,
     },
     {
@@ -290,7 +374,7 @@ GROUPS = [
     {
         "name": "jet aircraft",
         "synonyms": ["jet", "jets", "jet plane"],
-        "members": AIRLINER_JETS + BUSINESS_JETS + JET_FIGHTERS + ["Hawk T1", "Il-76"],
+        "members": AIRLINER_JETS + BUSINESS_JETS + JET_FIGHTERS + ["Hawk", "Il-76"],
         "unsure": ["Dornier 328"],
         "exhaustive": True,
     },
@@ -324,18 +408,34 @@ for v, (f, syn) in V.items():
     if f in renamed and v == f:
         node["overlaps"] = [o for o, (ff, _) in V.items() if ff == f and o != v]
     nodes.append(node)
-
+for m, syn in OTHER_MAKERS_NODES.items():
+    nodes.append({"name": m, "parent": "aircraft", "rank": "manufacturer", "synonyms": syn})
+for f, (m, syn) in OTHER_FAMILIES.items():
+    nodes.append({"name": f, "parent": m, "rank": "family", **({"synonyms": syn} if syn else {})})
+for series, (family, variants, syn) in SERIES.items():
+    nodes.append({"name": series, "parent": renamed.get(family, family), "rank": "series", "synonyms": syn})
+    for node in nodes:
+        if node["name"] in variants:
+            node["parent"] = series
+for v, (parent, syn) in OTHER_VARIANTS.items():
+    nodes.append({"name": v, "parent": renamed.get(parent, parent), "rank": "variant", **({"synonyms": syn} if syn else {})})
+for v, versions in SUB_VARIANTS.items():
+    for name, syn in versions:
+        nodes.append({"name": name, "parent": v, "rank": "version", **({"synonyms": syn} if syn else {})})
+family_of_new = {**{f: m for f, (m, _) in OTHER_FAMILIES.items()}}
 
 # Every family and variant also answers to its name after its maker's ("Airbus A320",
 # "Lockheed C-130", "Bombardier Q300"), where that is not how it is written already.
 family_maker = {renamed.get(f, f): [m, *M[m]] if m else [] for f, (m, _) in F.items()}
+family_maker.update({f: [m, *{**M, **OTHER_MAKERS_NODES}[m]] for f, m in family_of_new.items()})
+family_maker.update({s: family_maker[renamed.get(f, f)] for s, (f, _, _) in SERIES.items()})
 for f, makers in OTHER_MAKERS.items():
     family_maker[renamed.get(f, f)] += makers
 taken = {name_key(term) for node in nodes for term in (node["name"], *node.get("synonyms", []))}
 for node in nodes:
-    if node["rank"] not in ("family", "variant"):
+    if node["rank"] not in ("family", "variant", "series"):
         continue
-    family = node["name"] if node["rank"] == "family" else node["parent"]
+    family = node["name"] if node["rank"] in ("family", "series") else node["parent"]
     makers = [m for m in family_maker.get(family, []) if len(m.split()) <= 2]
     added = []
     for term in (node["name"], *node.get("synonyms", [])):
@@ -365,15 +465,19 @@ doc = {
         "manufacturer -> aircraft. Where one label names both a variant and its multi-variant family "
         "(A320, CRJ-700, MD-80) the bare name is the variant and the family is '<name> family'. "
         "Manufacturers whose aircraft changed hands (Douglas / McDonnell Douglas, Bombardier) are left "
-        "out rather than guessed: their names go to the judge."
+        "out rather than guessed: their names go to the judge. Beyond the dataset: the 737's series "
+        "(Original, Classic, Next Generation, MAX), versions of a variant (777-300ER, A320neo, Tornado "
+        "GR4: more specific), other families and variants of the same makers (Cessna 182, 747-8, F-16C/D: "
+        "a different aircraft), NATO reporting names of the Soviet types."
     ),
     "sources": [
         "Maji et al., Fine-Grained Visual Classification of Aircraft, arXiv:1306.5151 (variants.txt, families.txt, manufacturers.txt)",
         "manufacturers' type designations",
     ],
-    "close_ranks": ["family", "manufacturer"],
+    "close_ranks": ["series", "family", "manufacturer"],
     "nodes": nodes,
     "groups": groups,
+    "classes": list(V),
 }
 
 

@@ -331,6 +331,40 @@ groups.append(
         "exhaustive": True,
     }
 )  # fmt: skip
+# Performance and luxury words, by the classes they certainly fit: supercars (mid- or front-engined
+# exotics), sports cars (two-door cars built for performance), pony cars (the Mustang and its
+# rivals), luxury cars (the ultra-luxury makes). Borderline classes go to the judge.
+SUPERCARS = [c for c in classes if c.startswith(("Lamborghini", "Bugatti", "McLaren", "Ford GT", "Spyker", "Ferrari 458"))]
+SPORTS_CARS = SUPERCARS + [
+    c for c in classes
+    if c.startswith(("Aston Martin", "Audi R8", "Audi TT", "BMW Z4", "Chevrolet Corvette", "Dodge Viper", "Ferrari",
+                     "Jaguar XK", "Mercedes-Benz SL-Class", "Acura Integra Type R", "Nissan 240SX"))
+    and c not in SUPERCARS
+]
+PONY_CARS = [c for c in classes if c.startswith(("Ford Mustang", "Chevrolet Camaro", "Dodge Challenger"))]
+LUXURY_CARS = [c for c in classes if c.startswith(("Rolls-Royce", "Bentley", "Maybach"))]
+groups += [
+    {
+        "name": "supercar",
+        "synonyms": ["supercars", "super car", "exotic car", "hypercar"],
+        "members": SUPERCARS,
+        "unsure": [c for c in SPORTS_CARS if c not in SUPERCARS] + ["Ferrari FF Coupe 2012", "Ferrari California Convertible 2012",
+                   "Bentley Continental Supersports Conv. Convertible 2012", "Fisker Karma Sedan 2012", "Porsche Panamera Sedan 2012"],
+        "exhaustive": True,
+    },
+    {
+        "name": "sports car",
+        "synonyms": ["sports cars", "sportscar", "sport car", "sporty car"],
+        "members": SPORTS_CARS,
+        "unsure": [c for c in classes if body_of(c) in {"Coupe", "Convertible", "Hatchback", None} and c not in SPORTS_CARS]
+                  + [c for c in classes if any(w in c.split() for w in ("SRT8", "SRT-8", "CTS-V", "M5", "M3", "M6", "RS", "S4",
+                                                                          "S5", "S6", "SS", "ZR1", "Z06", "XKR"))],
+        "exhaustive": True,
+    },
+    {"name": "pony car", "synonyms": ["pony cars"], "members": PONY_CARS, "exhaustive": False},
+    {"name": "luxury car", "synonyms": ["luxury cars", "luxury vehicle", "ultra-luxury car"], "members": LUXURY_CARS,
+     "exhaustive": False},
+]  # fmt: skip
 nodes[0]["wordnet"] = "car.n.01"
 
 doc = {
@@ -339,13 +373,15 @@ doc = {
         "Stanford Cars: the 196 classes (rank model year) -> model generation where a class name is shared by "
         "several years -> model -> make -> car. Each class also answers to its name without the year when that "
         "is unambiguous; a model answers to its bare name when no other make uses it. Body styles (sedan, SUV, "
-        "pickup) and corporate groups (GM, Stellantis) are not nodes: they go to the judge. Rebadges and "
+        "pickup), electric and off-road vehicles, supercars, sports cars, pony cars and luxury cars are groups "
+        "of the classes they certainly fit; corporate groups (GM, Stellantis) go to the judge. Rebadges and "
         "performance versions (Ram C/V and Dodge, Scion and Toyota, BMW M3 and the 3 Series) are overlaps."
     ),
     "sources": ["Krause et al., 3D Object Representations for Fine-Grained Categorization, 3dRR 2013 (class names)"],
     "close_ranks": ["model generation", "model", "make"],
     "nodes": nodes,
     "groups": groups,
+    "classes": list(classes),
 }
 
 

@@ -747,6 +747,7 @@ doc = {
     "close_ranks": ["species", "genus", "subfamily", "family"],
     "nodes": nodes,
     "groups": groups,
+    "classes": [class_name[label] for label in labels],
 }
 
 
