@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     redis_ttl_s: int | None = Field(default=None, ge=1, description="expiry of cached grades in Redis (none: kept)")
     redis_retry_s: float = Field(default=5.0, gt=0, description="how often to try Redis again while it is down")
     lock_ttl_s: float = Field(default=180.0, gt=0, description="single-flight lock expiry across replicas")
+    state_sync_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often a replica checks the shared state for other replicas' uploads and corrections",
+    )
 
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)
     default_judge: str | None = Field(default=None, description="judge used when a request names none")

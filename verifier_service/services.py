@@ -21,6 +21,7 @@ from verifier_service.grading.ports import Coordinator, GradeCache, Judge
 from verifier_service.grading.types import GradeInput
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.store.audit import AuditEntry, AuditLog
+from verifier_service.store.shared_state import SharedState, open_shared_state
 from verifier_service.store.sqlite_cache import SQLiteGradeCache
 from verifier_service.taxonomy import TaxonomyRegistry
 
@@ -104,6 +105,7 @@ class CachedReadiness:
 class Services:
     settings: Settings
     metrics: ServiceMetrics
+    state: SharedState  # what every replica sees: uploads, corrections
     taxonomies: TaxonomyRegistry
     grader: Grader
     audit_log: AuditLog | None
@@ -168,6 +170,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.grader.aclose()
+        await self.state.aclose()
         if self.audit_log is not None:
             self.audit_log.close()
 
@@ -201,6 +204,7 @@ async def build_services(
         if hasattr(judge, "escalated"):
             metrics.watch_escalations(name, judge)
     metrics.in_flight_limit.set(settings.max_items_in_flight)
+    state = open_shared_state(settings.cache, settings.data_dir, settings.redis_url)
     taxonomies = await asyncio.to_thread(
         TaxonomyRegistry.load,
         data_dir=settings.data_dir,
@@ -208,8 +212,14 @@ async def build_services(
         paths=settings.taxonomy_paths,
         wordnet=settings.wordnet,
         wordnet_path=settings.wordnet_path,
+        state=state,
         max_uploads=settings.max_uploaded_taxonomies,
+        max_nodes=settings.max_taxonomy_nodes,
+        max_term_chars=settings.max_taxonomy_term_chars,
+        sync_interval_s=settings.state_sync_s,
     )
+    await taxonomies.import_files(settings.data_dir)
+    await taxonomies.sync(force=True)
     cache = build_cache(settings, metrics)
     if settings.default_taxonomy is not None and settings.default_taxonomy not in taxonomies:
         raise ValueError(
@@ -234,6 +244,7 @@ async def build_services(
     return Services(
         settings=settings,
         metrics=metrics,
+        state=state,
         taxonomies=taxonomies,
         grader=grader,
         audit_log=build_audit_log(settings),

@@ -9,7 +9,7 @@ from support.fakes import ScriptedJudge
 from verifier_service.config import Settings
 
 MY_BIRDS = {
-    "name": "ignored-the-path-wins",
+    "name": "my-birds",
     "close_ranks": ["genus"],
     "nodes": [
         {"name": "bird"},
@@ -76,7 +76,8 @@ def test_upload_use_replace_and_persist(app_server, settings):
         ("less specific", "taxonomy"),
         ("wrong", "taxonomy"),
     ]
-    assert replaced.status_code == 201 and replaced.json()["version"] != created.json()["version"]
+    assert replaced.status_code == 200 and replaced.json()["outcome"] == "replaced"
+    assert replaced.json()["version"] != created.json()["version"]
     assert regraded["grades"][0]["category"] == "less specific"  # distance 1 without ranks: still close
     with app_server(settings, {"j": ScriptedJudge()}) as server, server.client() as http:  # a restart
         again = http.get("/taxonomies/my-birds").json()
@@ -86,7 +87,8 @@ def test_upload_use_replace_and_persist(app_server, settings):
 @pytest.mark.parametrize(
     ("name", "body", "content_type", "status", "fragment"),
     [
-        ("cub-200", json.dumps(MY_BIRDS), "application/json", 409, "bundled or configured"),
+        ("cub-200", json.dumps({**MY_BIRDS, "name": "cub-200"}), "application/json", 409, "a bundled taxonomy"),
+        ("other-name", json.dumps(MY_BIRDS), "application/json", 422, "make them agree"),
         ("my-birds", json.dumps(MY_BIRDS), "text/plain", 415, "application/json or application/yaml"),
         ("my-birds", "{not json", "application/json", 422, "not valid JSON"),
         ("my-birds", json.dumps({"nodes": [{"name": "a", "parent": "b"}]}), "application/json", 422, "unknown parent"),

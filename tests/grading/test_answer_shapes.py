@@ -52,7 +52,12 @@ def test_a_list_in_any_separator_or_language_is_wrong(answer):
     ("truth", "answer", "taxonomy", "expected"),
     [
         # the label's own separators do not split an answer
-        ("Black and white Warbler", "black and white warbler (Mniotilta varia)", "cub-200", ("read", "black and white warbler")),
+        (
+            "Black and white Warbler",
+            "black and white warbler (Mniotilta varia)",
+            "cub-200",
+            ("read", "black and white warbler"),
+        ),
         ("macaroni and cheese", "mac and cheese", "food-101", None),
         ("F/A-18", "F/A-18 Hornet", None, None),
         # a name the taxonomy knows whole is no list
@@ -83,7 +88,9 @@ def test_lists_at_their_boundary(truth, answer, taxonomy, expected):
     assert outcome(truth, answer, taxonomy) == expected
 
 
-@pytest.mark.parametrize("answer", ["not sure, can't tell", "no idea, sorry", "sorry - I don't know", "Unknown. Sorry!"])
+@pytest.mark.parametrize(
+    "answer", ["not sure, can't tell", "no idea, sorry", "sorry - I don't know", "Unknown. Sorry!"]
+)
 def test_a_refusal_in_pieces_abstains(answer):
     assert outcome("Blue Jay", answer) is Category.ABSTAIN
 
@@ -93,7 +100,9 @@ def test_a_refusal_beside_a_name_is_not_a_refusal(answer):
     assert outcome("Blue Jay", answer) is not Category.ABSTAIN
 
 
-@pytest.mark.parametrize("answer", ["<answer>dog", "cat</answer><answer>dog", "dog< /ANSWER >", "dog <answer >dog</answer>"])
+@pytest.mark.parametrize(
+    "answer", ["<answer>dog", "cat</answer><answer>dog", "dog< /ANSWER >", "dog <answer >dog</answer>"]
+)
 def test_an_answer_tag_inside_the_answer_is_wrong(answer):
     assert outcome("dog", answer) is Category.WRONG
 

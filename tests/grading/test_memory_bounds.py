@@ -6,11 +6,10 @@ import gc
 import tracemalloc
 import warnings
 
-import pytest
-
 from verifier_service.grading import Category, GradeInput, Grader, GradingLimits
 from verifier_service.grading.memo import GradeMemo
 from verifier_service.grading.types import Grade, Source, Status
+from verifier_service.store.shared_state import SQLiteState
 from verifier_service.taxonomy import Taxonomy, TaxonomyRegistry
 
 OK = Grade(Status.OK, Category.WRONG, Source.RULE, reason="x")
@@ -48,25 +47,27 @@ def anchored(version: int) -> Taxonomy:
     return Taxonomy.from_dict({"name": "mine", "nodes": nodes})
 
 
-def test_replacing_a_wordnet_anchored_taxonomy_does_not_grow(tmp_path):
+async def test_replacing_a_wordnet_anchored_taxonomy_does_not_grow(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        registry = TaxonomyRegistry.load(data_dir=tmp_path, bundled=False, wordnet=True)
+        state = SQLiteState(tmp_path / "state.db")
+        registry = TaxonomyRegistry.load(data_dir=tmp_path, bundled=False, wordnet=True, state=state)
 
-    def replace(times: int, start: int) -> None:
+    async def replace(times: int, start: int) -> None:
         for version in range(start, start + times):
-            registry.add(anchored(version))
+            await registry.upload(anchored(version))
             view = registry["mine"]
             assert view.categorise(f"species {version} 1", "animal") is Category.GENERIC  # through WordNet
 
-    replace(5, 0)  # warm: WordNet's caches, the first view
+    await replace(5, 0)  # warm: WordNet's caches, the first view
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        replace(100, 5)
+        await replace(100, 5)
         gc.collect()
         grown = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+        await state.aclose()
     assert grown < 3_000_000, grown  # a leak keeps every replaced taxonomy: about 12 MB here

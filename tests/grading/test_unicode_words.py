@@ -15,10 +15,13 @@ from verifier_service.taxonomy import Taxonomy, TaxonomyError
 SCRIPTS = {
     # letters, and the combining marks that change a word in that script
     "vietnamese": ("abcdeghiklmnopqrstuvxy", "\u0300\u0301\u0303\u0309\u0323\u031b\u0302\u0306"),
-    "thai": ("".join(map(chr, range(0x0E01, 0x0E2F))), "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"),
-    "devanagari": ("".join(map(chr, range(0x0915, 0x093A))), "\u0901\u0902\u093e\u093f\u0940\u0941\u0942\u0947\u0948\u094b\u094c\u094d"),
+    "thai": ("".join(map(chr, range(0x0E01, 0x0E2F))),
+             "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"),
+    "devanagari": ("".join(map(chr, range(0x0915, 0x093A))),
+                   "\u0901\u0902\u093e\u093f\u0940\u0941\u0942\u0947\u0948\u094b\u094c\u094d"),
     "arabic": ("".join(map(chr, range(0x0628, 0x064B))), "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"),
-    "hebrew": ("".join(map(chr, range(0x05D0, 0x05EB))), "\u05b0\u05b1\u05b2\u05b4\u05b5\u05b6\u05b7\u05b8\u05b9\u05bb\u05bc"),
+    "hebrew": ("".join(map(chr, range(0x05D0, 0x05EB))),
+               "\u05b0\u05b1\u05b2\u05b4\u05b5\u05b6\u05b7\u05b8\u05b9\u05bb\u05bc"),
 }  # fmt: skip
 
 

@@ -144,8 +144,11 @@ async def test_reward_hacking_with_a_real_model_behind_the_judge(llama_server):
     assert transport.bodies == []
 
     evasive = (await grader.grade([GradeInput("Golden-winged Warbler", p) for p in EVASIVE])).grades
-    assert all(g.status is Status.OK and g.category in set(Category) for g in evasive)  # the real model graded them
-    assert len(transport.bodies) == len(EVASIVE)
+    assert all(g.status is Status.OK and g.category in set(Category) for g in evasive)
+    # a second answer tag and a chat-template token are settled by the rules; the rest reach the real model
+    by_rule = [g for g in evasive if g.reason]
+    assert [g.category for g in by_rule] == [Category.WRONG] * len(by_rule)
+    assert 1 <= len(transport.bodies) == len(EVASIVE) - len(by_rule)
     for body in transport.bodies:
         user = body["messages"][1]["content"]
         # the answer reaches the model normalised and inside exactly one pair of delimiters

@@ -38,6 +38,7 @@ async def grade(body: GradeRequest, services: ServicesDep) -> Response:
     non-ok ``status`` and an ``error``; the request itself still succeeds.
     """
     items = body.inputs()
+    await services.taxonomies.sync()  # other replicas' uploads
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=body.judge)
     ids = body.ids()
@@ -84,6 +85,7 @@ async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> 
     if body.verifier_prompt is not None:
         warnings.append("verifier_prompt is ignored: this service uses its own versioned prompt")
     items = body.inputs()
+    await services.taxonomies.sync()
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=judge)
     request_id = await services.audit(f"classify/{mode}", result, items, run=body.run_name, taxonomy=body.taxonomy)

@@ -1,4 +1,4 @@
-"""Taxonomy files (YAML or JSON): parsing, loading from disk, the bundled ones, saving uploads.
+"""Taxonomy files (YAML or JSON): parsing, loading from disk, the bundled ones.
 
 Uploads are untrusted: YAML aliases are refused (a few hundred bytes of nested aliases expand
 to gigabytes: the "billion laughs"), nesting is bounded, and JSON is parsed by orjson (strict,
@@ -7,8 +7,6 @@ with a recursion limit), so a hostile file costs at most its own size to reject.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import orjson
@@ -65,7 +63,9 @@ def load_taxonomy_file(path: Path) -> Taxonomy:
     try:
         return parse_taxonomy_text(path.read_text(encoding="utf-8"), fmt=fmt)
     except TaxonomyError as exc:
-        raise TaxonomyError(f"{path}: {exc}") from None
+        raise exc.located(str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(f"{path}: cannot read it: {exc}") from None
 
 
 def load_taxonomies(paths: list[Path]) -> dict[str, Taxonomy]:
@@ -91,22 +91,5 @@ def bundled_taxonomy_paths() -> list[Path]:
 
 
 def user_taxonomy_dir(data_dir: Path) -> Path:
+    """Where an earlier version kept uploads as files (now imported into the shared state once)."""
     return data_dir / USER_SUBDIR
-
-
-def save_user_taxonomy(data_dir: Path, taxonomy: Taxonomy) -> Path:
-    """Persist an uploaded taxonomy so that it is loaded again after a restart."""
-    directory = user_taxonomy_dir(data_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{taxonomy.name}.json"
-    # A temporary file of its own (two uploads of one name at once must not share one), then an
-    # atomic rename: a crash never leaves half a file, and the last upload wins whole.
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{taxonomy.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(orjson.dumps(taxonomy.to_dict(), option=orjson.OPT_INDENT_2))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

@@ -46,7 +46,16 @@ T = TypeVar("T")
 
 
 class TaxonomyError(ValueError):
-    """The taxonomy data is invalid; the message lists every problem found."""
+    """The taxonomy data is invalid; the message lists every problem found, and ``problems`` has
+    them one by one (a command line prints a line each)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    def located(self, where: str) -> TaxonomyError:
+        """The same error, its message and every problem prefixed with where it was found."""
+        return TaxonomyError(f"{where}: {self}", [f"{where}: {p}" for p in self.problems])
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +131,13 @@ class Taxonomy:
             raise TaxonomyError("a taxonomy needs a non-empty 'nodes' list")
         if max_nodes is not None and len(raw_nodes) > max_nodes:
             raise TaxonomyError(f"{len(raw_nodes)} nodes; the limit is {max_nodes}")
-        taxonomy_name = name or data.get("name")
+        own_name = data.get("name")
+        if name is not None and isinstance(own_name, str) and own_name.strip() and own_name.strip() != name:
+            raise TaxonomyError(
+                f"the file names the taxonomy {own_name.strip()!r}, but it is sent as {name!r}: make them agree "
+                "(or leave 'name' out of the file)"
+            )
+        taxonomy_name = name or own_name
         if not isinstance(taxonomy_name, str) or not taxonomy_name.strip():
             raise TaxonomyError("a taxonomy needs a 'name'")
 
@@ -209,7 +224,8 @@ class Taxonomy:
             if len(str(text)) > MAX_TEXT_CHARS:
                 problems.append(f"a {label} has {len(str(text))} characters; the limit is {MAX_TEXT_CHARS}")
         if problems:
-            raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(_shortened(problems)))
+            shown = _shortened(problems)
+            raise TaxonomyError(f"taxonomy {taxonomy_name!r} is invalid: " + "; ".join(shown), shown)
 
         taxonomy = cls(
             name=taxonomy_name.strip(),

@@ -254,7 +254,12 @@ SUB_VARIANTS = {
         ("Tornado F3", ["Tornado ADV", "Tornado F.3"]),
     ],
     "Beechcraft 1900": [("Beechcraft 1900D", ["Beech 1900D", "1900D"]), ("Beechcraft 1900C", ["Beech 1900C"])],
-    "Cessna 525": [("Citation CJ1", ["CitationJet CJ1"]), ("Citation CJ2", []), ("Citation CJ3", []), ("Citation CJ4", [])],
+    "Cessna 525": [
+        ("Citation CJ1", ["CitationJet CJ1"]),
+        ("Citation CJ2", []),
+        ("Citation CJ3", []),
+        ("Citation CJ4", []),
+    ],
     "PA-28": [
         ("Piper Warrior", ["PA-28-161", "Cherokee Warrior"]),
         ("Piper Archer", ["PA-28-181", "Cherokee Archer"]),
@@ -418,7 +423,9 @@ for series, (family, variants, syn) in SERIES.items():
         if node["name"] in variants:
             node["parent"] = series
 for v, (parent, syn) in OTHER_VARIANTS.items():
-    nodes.append({"name": v, "parent": renamed.get(parent, parent), "rank": "variant", **({"synonyms": syn} if syn else {})})
+    nodes.append(
+        {"name": v, "parent": renamed.get(parent, parent), "rank": "variant", **({"synonyms": syn} if syn else {})}
+    )
 for v, versions in SUB_VARIANTS.items():
     for name, syn in versions:
         nodes.append({"name": name, "parent": v, "rank": "version", **({"synonyms": syn} if syn else {})})

@@ -334,11 +334,27 @@ groups.append(
 # Performance and luxury words, by the classes they certainly fit: supercars (mid- or front-engined
 # exotics), sports cars (two-door cars built for performance), pony cars (the Mustang and its
 # rivals), luxury cars (the ultra-luxury makes). Borderline classes go to the judge.
-SUPERCARS = [c for c in classes if c.startswith(("Lamborghini", "Bugatti", "McLaren", "Ford GT", "Spyker", "Ferrari 458"))]
+SUPERCARS = [
+    c for c in classes if c.startswith(("Lamborghini", "Bugatti", "McLaren", "Ford GT", "Spyker", "Ferrari 458"))
+]
 SPORTS_CARS = SUPERCARS + [
-    c for c in classes
-    if c.startswith(("Aston Martin", "Audi R8", "Audi TT", "BMW Z4", "Chevrolet Corvette", "Dodge Viper", "Ferrari",
-                     "Jaguar XK", "Mercedes-Benz SL-Class", "Acura Integra Type R", "Nissan 240SX"))
+    c
+    for c in classes
+    if c.startswith(
+        (
+            "Aston Martin",
+            "Audi R8",
+            "Audi TT",
+            "BMW Z4",
+            "Chevrolet Corvette",
+            "Dodge Viper",
+            "Ferrari",
+            "Jaguar XK",
+            "Mercedes-Benz SL-Class",
+            "Acura Integra Type R",
+            "Nissan 240SX",
+        )
+    )
     and c not in SUPERCARS
 ]
 PONY_CARS = [c for c in classes if c.startswith(("Ford Mustang", "Chevrolet Camaro", "Dodge Challenger"))]

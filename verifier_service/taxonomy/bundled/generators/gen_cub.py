@@ -392,7 +392,10 @@ SUBSPECIES = {
         ("White-winged Junco", []),
         ("Gray-headed Junco", ["Grey-headed Junco"]),
     ],
-    "Yellow_Warbler": [("Mangrove Warbler", ["Mangrove Yellow Warbler"]), ("Golden Warbler", ["Golden Yellow Warbler"])],
+    "Yellow_Warbler": [
+        ("Mangrove Warbler", ["Mangrove Yellow Warbler"]),
+        ("Golden Warbler", ["Golden Yellow Warbler"]),
+    ],
     "Northern_Flicker": [("Red-shafted Flicker", []), ("Yellow-shafted Flicker", [])],
     "Fox_Sparrow": [
         ("Red Fox Sparrow", []),
@@ -429,7 +432,10 @@ LUMPS = {
 # Species of the classes' genera that are not classes: naming one is naming a different bird.
 # parent (genus, or a class that is a genus) -> [(common name, scientific name, synonyms)]
 OTHER_SPECIES = {
-    "Fratercula": [("Atlantic Puffin", "Fratercula arctica", ["Common Puffin"]), ("Tufted Puffin", "Fratercula cirrhata", [])],
+    "Fratercula": [
+        ("Atlantic Puffin", "Fratercula arctica", ["Common Puffin"]),
+        ("Tufted Puffin", "Fratercula cirrhata", []),
+    ],
     "Cyanocitta": [("Steller's Jay", "Cyanocitta stelleri", [])],
     "Corvus": [
         ("Chihuahuan Raven", "Corvus cryptoleucus", []),
@@ -458,7 +464,11 @@ OTHER_SPECIES = {
         ("Long-billed Thrasher", "Toxostoma longirostre", []),
         ("Bendire's Thrasher", "Toxostoma bendirei", []),
     ],
-    "Vireo": [("Hutton's Vireo", "Vireo huttoni", []), ("Bell's Vireo", "Vireo bellii", []), ("Gray Vireo", "Vireo vicinior", [])],
+    "Vireo": [
+        ("Hutton's Vireo", "Vireo huttoni", []),
+        ("Bell's Vireo", "Vireo bellii", []),
+        ("Gray Vireo", "Vireo vicinior", []),
+    ],
     "Setophaga": [
         ("Northern Parula", "Setophaga americana", []),
         ("Blackburnian Warbler", "Setophaga fusca", []),
@@ -503,7 +513,10 @@ OTHER_SPECIES = {
         ("Golden-fronted Woodpecker", "Melanerpes aurifrons", []),
         ("Lewis's Woodpecker", "Melanerpes lewis", []),
     ],
-    "Picoides": [("Black-backed Woodpecker", "Picoides arcticus", []), ("Eurasian Three-toed Woodpecker", "Picoides tridactylus", [])],
+    "Picoides": [
+        ("Black-backed Woodpecker", "Picoides arcticus", []),
+        ("Eurasian Three-toed Woodpecker", "Picoides tridactylus", []),
+    ],
     "Dryocopus": [("Black Woodpecker", "Dryocopus martius", []), ("Lineated Woodpecker", "Dryocopus lineatus", [])],
     "Colaptes": [("Gilded Flicker", "Colaptes chrysoides", [])],
     "Tyrannus": [
@@ -520,7 +533,10 @@ OTHER_SPECIES = {
         ("Dusky Flycatcher", "Empidonax oberholseri", []),
         ("Gray Flycatcher", "Empidonax wrightii", []),
     ],
-    "Myiarchus": [("Ash-throated Flycatcher", "Myiarchus cinerascens", []), ("Brown-crested Flycatcher", "Myiarchus tyrannulus", [])],
+    "Myiarchus": [
+        ("Ash-throated Flycatcher", "Myiarchus cinerascens", []),
+        ("Brown-crested Flycatcher", "Myiarchus tyrannulus", []),
+    ],
     "Contopus": [("Eastern Wood-Pewee", "Contopus virens", []), ("Greater Pewee", "Contopus pertinax", [])],
     "Podiceps": [("Red-necked Grebe", "Podiceps grisegena", []), ("Great Crested Grebe", "Podiceps cristatus", [])],
     "Aechmophorus": [("Clark's Grebe", "Aechmophorus clarkii", [])],
@@ -543,7 +559,10 @@ OTHER_SPECIES = {
         ("Australian Pelican", "Pelecanus conspicillatus", []),
         ("Peruvian Pelican", "Pelecanus thagus", []),
     ],
-    "Phoebastria": [("Short-tailed Albatross", "Phoebastria albatrus", []), ("Waved Albatross", "Phoebastria irrorata", [])],
+    "Phoebastria": [
+        ("Short-tailed Albatross", "Phoebastria albatrus", []),
+        ("Waved Albatross", "Phoebastria irrorata", []),
+    ],
     "Crotophaga": [("Smooth-billed Ani", "Crotophaga ani", []), ("Greater Ani", "Crotophaga major", [])],
     "Aethia": [("Whiskered Auklet", "Aethia pygmaea", [])],
     "Cepphus": [("Black Guillemot", "Cepphus grylle", [])],
@@ -554,7 +573,10 @@ OTHER_SPECIES = {
         ("South Polar Skua", "Stercorarius maccormicki", []),
     ],
     "Haemorhous": [("House Finch", "Haemorhous mexicanus", []), ("Cassin's Finch", "Haemorhous cassinii", [])],
-    "Leucosticte": [("Black Rosy-Finch", "Leucosticte atrata", []), ("Brown-capped Rosy-Finch", "Leucosticte australis", [])],
+    "Leucosticte": [
+        ("Black Rosy-Finch", "Leucosticte atrata", []),
+        ("Brown-capped Rosy-Finch", "Leucosticte australis", []),
+    ],
     "Pheucticus": [("Black-headed Grosbeak", "Pheucticus melanocephalus", [])],
     "Quiscalus": [("Common Grackle", "Quiscalus quiscula", []), ("Great-tailed Grackle", "Quiscalus mexicanus", [])],
     "Molothrus": [("Brown-headed Cowbird", "Molothrus ater", [])],
@@ -576,7 +598,10 @@ OTHER_SPECIES = {
     "Chloroceryle": [("Amazon Kingfisher", "Chloroceryle amazona", [])],
     "Nucifraga": [("Spotted Nutcracker", "Nucifraga caryocatactes", ["Eurasian Nutcracker"])],
     "Lamprotornis": [("Superb Starling", "Lamprotornis superbus", [])],
-    "Chordeiles": [("Lesser Nighthawk", "Chordeiles acutipennis", []), ("Antillean Nighthawk", "Chordeiles gundlachii", [])],
+    "Chordeiles": [
+        ("Lesser Nighthawk", "Chordeiles acutipennis", []),
+        ("Antillean Nighthawk", "Chordeiles gundlachii", []),
+    ],
     "Antrostomus": [("Mexican Whip-poor-will", "Antrostomus arizonae", [])],
     # the classes that are genera: their species are more specific answers
     "Sayornis": [
@@ -672,7 +697,14 @@ for node in nodes:
         node["synonyms"] = [*node.get("synonyms", []), *foreign[node["name"]]]
 for label, groups_of in SUBSPECIES.items():
     for name, syn in groups_of:
-        nodes.append({"name": name, "parent": class_name[label], "rank": "subspecies group", **({"synonyms": syn} if syn else {})})
+        nodes.append(
+            {
+                "name": name,
+                "parent": class_name[label],
+                "rank": "subspecies group",
+                **({"synonyms": syn} if syn else {}),
+            }
+        )
 for lump, (genus, classes, others, syn) in LUMPS.items():
     nodes.append({"name": lump, "parent": genus, "rank": "species", **({"synonyms": syn} if syn else {})})
     for node in nodes:

@@ -342,19 +342,43 @@ FOREIGN = {
 # misnomers to the judge (a sword lily is no lily to a botanist, a lily to many), and is wrong for
 # every other class (a lily is never a rose).
 GROUPS = [
-    {"name": "lily", "synonyms": ["lilies"], "members": ["tiger lily", "toad lily"], "category": "less specific",
-     "unsure": ["fire lily", "peruvian lily", "giant white arum lily", "canna lily", "sword lily", "water lily",
-                "blackberry lily", "fritillary"],
-     "exhaustive": True},
+    {
+        "name": "lily",
+        "synonyms": ["lilies"],
+        "members": ["tiger lily", "toad lily"],
+        "category": "less specific",
+        "unsure": [
+            "fire lily",
+            "peruvian lily",
+            "giant white arum lily",
+            "canna lily",
+            "sword lily",
+            "water lily",
+            "blackberry lily",
+            "fritillary",
+        ],
+        "exhaustive": True,
+    },
     {"name": "tulip", "synonyms": ["tulips"], "members": [], "unsure": ["siam tulip"], "exhaustive": True},
     {"name": "hyacinth", "synonyms": ["hyacinths"], "members": [], "unsure": ["grape hyacinth"], "exhaustive": True},
     {"name": "holly", "members": [], "unsure": ["alpine sea holly"], "exhaustive": True},
     {"name": "pea", "synonyms": ["peas"], "members": [], "unsure": ["sweet pea"], "exhaustive": True},
     {"name": "blackberry", "members": [], "unsure": ["blackberry lily"], "exhaustive": True},
-    {"name": "thistle", "synonyms": ["thistles"], "members": ["spear thistle", "globe thistle"],
-     "category": "less specific", "unsure": ["artichoke", "alpine sea holly"], "exhaustive": True},
-    {"name": "daisy", "synonyms": ["daisies"], "members": ["oxeye daisy", "barbeton daisy"], "category": "less specific",
-     "exhaustive": False},
+    {
+        "name": "thistle",
+        "synonyms": ["thistles"],
+        "members": ["spear thistle", "globe thistle"],
+        "category": "less specific",
+        "unsure": ["artichoke", "alpine sea holly"],
+        "exhaustive": True,
+    },
+    {
+        "name": "daisy",
+        "synonyms": ["daisies"],
+        "members": ["oxeye daisy", "barbeton daisy"],
+        "category": "less specific",
+        "exhaustive": False,
+    },
 ]
 used_genera = {p for p, _, _ in C.values() if p in GEN}
 nodes = [
@@ -373,7 +397,9 @@ for g in sorted(used_genera):
         continue
     if g in GENUS_NODE_NAME:
         syn = [*syn]
-    nodes.append({"name": GENUS_NODE_NAME.get(g, g), "parent": fam, "rank": "genus", **({"synonyms": syn} if syn else {})})
+    nodes.append(
+        {"name": GENUS_NODE_NAME.get(g, g), "parent": fam, "rank": "genus", **({"synonyms": syn} if syn else {})}
+    )
 for c, (parent, syn, ov) in C.items():
     if c in genus_is_class:
         g = genus_is_class[c]
@@ -390,8 +416,7 @@ for c, (parent, syn, ov) in C.items():
     nodes.append(node)
 for c, varieties in VARIETIES.items():
     for name, syn in varieties:
-        nodes.append({"name": name, "parent": c, "rank": "species",
-                      **({"synonyms": syn} if syn else {})})
+        nodes.append({"name": name, "parent": c, "rank": "species", **({"synonyms": syn} if syn else {})})
 # tree mallow's genus is the class "mallow"
 for n in nodes:
     if n["name"] == "tree mallow":

@@ -1,0 +1,85 @@
+"""The state replicas share (uploads, corrections): the same contract from the embedded file and
+from a real redis-server, and replicas that see each other's writes."""
+
+import asyncio
+
+import pytest
+
+from verifier_service.store.shared_state import RedisState, SQLiteState, Synced
+from verifier_service.taxonomy import TaxonomyRegistry
+from verifier_service.taxonomy.model import Taxonomy
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def two_replicas(request, tmp_path):
+    """Two handles on one store, as two replicas hold them."""
+    if request.param == "sqlite":
+        return lambda: SQLiteState(tmp_path / "state.db")
+    server = request.getfixturevalue("redis_server")
+    return lambda: RedisState(server.url)
+
+
+async def test_documents_revisions_and_logs(two_replicas):
+    a, b = two_replicas(), two_replicas()
+    assert await a.revision("taxonomy") == 0 and await a.documents("taxonomy") == {}
+    await a.put_document("taxonomy", "birds", b"v1")
+    first = await b.revision("taxonomy")
+    assert first > 0 and await b.documents("taxonomy") == {"birds": b"v1"}
+    await b.put_document("taxonomy", "birds", b"v2")
+    assert await a.revision("taxonomy") > first and await a.documents("taxonomy") == {"birds": b"v2"}
+    assert await a.documents("other") == {}  # kinds are apart
+    assert await b.delete_document("taxonomy", "birds") and not await a.delete_document("taxonomy", "birds")
+    assert await a.documents("taxonomy") == {}
+
+    # both replicas append at once: every entry kept once, numbered 1..n in one order both see
+    numbers = await asyncio.gather(
+        *(replica.append("corrections", f"{i}".encode()) for i in range(20) for replica in (a, b))
+    )
+    assert sorted(numbers) == list(range(1, 41))
+    assert await a.length("corrections") == await b.length("corrections") == 40
+    entries = await b.entries("corrections")
+    assert [n for n, _ in entries] == list(range(1, 41)) and entries == await a.entries("corrections")
+    assert await a.entries("corrections", after=38) == entries[38:]
+    assert await a.entries("corrections", after=40) == [] and await a.length("nothing") == 0
+    await a.check_ready()
+    await a.aclose()
+    await b.aclose()
+
+
+async def test_synced_refreshes_once_per_interval():
+    calls = []
+
+    async def refresh():
+        calls.append(1)
+        await asyncio.sleep(0.01)
+
+    synced = Synced(refresh, interval_s=60)
+    await asyncio.gather(*(synced.ensure() for _ in range(10)))  # at once: one refresh
+    await synced.ensure()
+    assert len(calls) == 1
+    await synced.ensure(force=True)
+    assert len(calls) == 2
+
+
+BIRDS = {"name": "my-birds", "nodes": [{"name": "warbler"}, {"name": "golden-winged warbler", "parent": "warbler"}]}
+
+
+async def test_an_upload_on_one_replica_reaches_the_other(two_replicas):
+    replicas = [TaxonomyRegistry(state=two_replicas(), sync_interval_s=0.05) for _ in range(2)]
+    one, other = replicas
+    await asyncio.gather(*(r.sync(force=True) for r in replicas))
+    assert await one.upload(Taxonomy.from_dict(BIRDS)) == "created"
+    assert "my-birds" not in other  # not yet: a replica checks the store every sync interval
+    await asyncio.sleep(0.06)
+    await other.sync()
+    assert other["my-birds"].version == one["my-birds"].version and other.origin("my-birds") == "uploaded"
+
+    changed = {**BIRDS, "nodes": [{"name": "warbler"}, {"name": "blue-winged warbler", "parent": "warbler"}]}
+    assert await other.upload(Taxonomy.from_dict(changed)) == "replaced"
+    assert await one.upload(Taxonomy.from_dict(changed)) == "unchanged"  # an upload syncs first
+    await other.delete("my-birds")
+    await asyncio.sleep(0.06)
+    await one.sync()
+    assert "my-birds" not in one
+    with pytest.raises(KeyError):
+        await one.delete("my-birds")

@@ -1,0 +1,239 @@
+"""State every replica must see (uploaded taxonomies, human corrections): one seam, two stores.
+
+- ``SQLiteState``: one file in the data directory (``state.db``): one process, or several on one
+  machine (WAL). A write is committed before it is acknowledged, so it survives the process
+  being killed.
+- ``RedisState``: the Redis the grade cache uses (``cache: redis``), for replicas on several
+  machines; durable as Redis is configured (the shipped compose file: append-only file).
+
+Two shapes of state:
+
+- documents: named blobs by kind (an uploaded taxonomy's JSON), with a revision per kind that
+  changes on every put or delete of that kind;
+- logs: append-only entries by log name (corrections), numbered 1, 2, ... in the order they
+  were appended; a reader asks for the entries after the last number it saw.
+
+Readers poll a revision or a log's length (one cheap read) and reload only what changed; each
+feature states how stale it may be (``Synced``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+
+class SharedState(Protocol):
+    async def put_document(self, kind: str, name: str, content: bytes) -> None: ...
+
+    async def delete_document(self, kind: str, name: str) -> bool:
+        """Whether there was such a document."""
+        ...
+
+    async def documents(self, kind: str) -> dict[str, bytes]: ...
+
+    async def revision(self, kind: str) -> int:
+        """Changes whenever a document of ``kind`` is put or deleted."""
+        ...
+
+    async def append(self, log: str, entry: bytes) -> int:
+        """Append an entry; its number (1, 2, ...)."""
+        ...
+
+    async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
+        """The entries numbered after ``after``, in order."""
+        ...
+
+    async def length(self, log: str) -> int: ...
+
+    async def check_ready(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Synced:
+    """Runs ``refresh`` at most once every ``interval_s`` (callers in between use what it loaded), and
+    only one at a time: the cost of staying in sync with other replicas is one read per interval."""
+
+    def __init__(self, refresh: Callable[[], Awaitable[None]], interval_s: float) -> None:
+        self._refresh = refresh
+        self.interval_s = interval_s
+        self._at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def ensure(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._at < self.interval_s:
+            return
+        async with self._lock:
+            if force or time.monotonic() - self._at >= self.interval_s:
+                await self._refresh()
+                self._at = time.monotonic()
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    kind TEXT NOT NULL, name TEXT NOT NULL, content BLOB NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (kind, name)
+);
+CREATE TABLE IF NOT EXISTS revisions (kind TEXT PRIMARY KEY, revision INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS logs (log TEXT NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL, PRIMARY KEY (log, seq));
+"""
+
+
+class SQLiteState:
+    """The embedded store. Calls are short and run in a worker thread; one connection, one lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: a commit survives the process's death
+            self._conn.executescript(_SCHEMA)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> object:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")  # other processes on this file wait for the write lock
+            try:
+                result = work(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return result
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection, kind: str) -> None:
+        conn.execute(
+            "INSERT INTO revisions VALUES (?, 1) ON CONFLICT(kind) DO UPDATE SET revision = revision + 1", (kind,)
+        )
+
+    def _put(self, kind: str, name: str, content: bytes) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?)", (kind, name, content, time.time()))
+            self._bump(conn, kind)
+
+        self._transaction(work)
+
+    def _delete(self, kind: str, name: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            deleted = conn.execute("DELETE FROM documents WHERE kind = ? AND name = ?", (kind, name)).rowcount
+            if deleted:
+                self._bump(conn, kind)
+            return bool(deleted)
+
+        return bool(self._transaction(work))
+
+    def _read(self, query: str, args: tuple) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(query, args).fetchall()
+
+    def _append(self, log: str, entry: bytes) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM logs WHERE log = ?", (log,)).fetchone()
+            conn.execute("INSERT INTO logs VALUES (?, ?, ?)", (log, last + 1, entry))
+            return last + 1
+
+        return int(self._transaction(work))  # type: ignore[call-overload]
+
+    async def put_document(self, kind: str, name: str, content: bytes) -> None:
+        await asyncio.to_thread(self._put, kind, name, content)
+
+    async def delete_document(self, kind: str, name: str) -> bool:
+        return await asyncio.to_thread(self._delete, kind, name)
+
+    async def documents(self, kind: str) -> dict[str, bytes]:
+        rows = await asyncio.to_thread(self._read, "SELECT name, content FROM documents WHERE kind = ?", (kind,))
+        return {name: bytes(content) for name, content in rows}
+
+    async def revision(self, kind: str) -> int:
+        rows = await asyncio.to_thread(self._read, "SELECT revision FROM revisions WHERE kind = ?", (kind,))
+        return rows[0][0] if rows else 0
+
+    async def append(self, log: str, entry: bytes) -> int:
+        return await asyncio.to_thread(self._append, log, entry)
+
+    async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
+        rows = await asyncio.to_thread(
+            self._read, "SELECT seq, entry FROM logs WHERE log = ? AND seq > ? ORDER BY seq", (log, after)
+        )
+        return [(seq, bytes(entry)) for seq, entry in rows]
+
+    async def length(self, log: str) -> int:
+        rows = await asyncio.to_thread(self._read, "SELECT COALESCE(MAX(seq), 0) FROM logs WHERE log = ?", (log,))
+        return rows[0][0]
+
+    async def check_ready(self) -> None:
+        await asyncio.to_thread(self._read, "SELECT 1", ())
+
+    async def aclose(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class RedisState:
+    """The shared store: a hash of documents and a revision counter per kind, a list per log.
+
+    A log entry's number is the list's length after ``RPUSH`` (atomic: two replicas appending at
+    once get two numbers); a document's put and its revision's increment are one transaction.
+    """
+
+    def __init__(self, url: str, *, prefix: str = "verifier:state:", timeout_s: float = 2.0) -> None:
+        import redis.asyncio as redis
+
+        self.url = url
+        self._redis = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        self._prefix = prefix
+
+    def _key(self, *parts: str) -> str:
+        return self._prefix + ":".join(parts)
+
+    async def put_document(self, kind: str, name: str, content: bytes) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key("docs", kind), name, content)
+            pipe.incr(self._key("revision", kind))
+            await pipe.execute()
+
+    async def delete_document(self, kind: str, name: str) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._key("docs", kind), name)
+            pipe.incr(self._key("revision", kind))
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def documents(self, kind: str) -> dict[str, bytes]:
+        found = await self._redis.hgetall(self._key("docs", kind))
+        return {name.decode(): bytes(content) for name, content in found.items()}
+
+    async def revision(self, kind: str) -> int:
+        return int(await self._redis.get(self._key("revision", kind)) or 0)
+
+    async def append(self, log: str, entry: bytes) -> int:
+        return int(await self._redis.rpush(self._key("log", log), entry))
+
+    async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
+        found = await self._redis.lrange(self._key("log", log), after, -1)
+        return [(after + i, bytes(entry)) for i, entry in enumerate(found, 1)]
+
+    async def length(self, log: str) -> int:
+        return int(await self._redis.llen(self._key("log", log)))
+
+    async def check_ready(self) -> None:
+        await self._redis.ping()
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+def open_shared_state(cache: str, data_dir: Path, redis_url: str) -> SharedState:
+    """Redis when the grade cache is Redis (replicas share it), else the embedded file."""
+    if cache == "redis":
+        return RedisState(redis_url)
+    return SQLiteState(data_dir / "state.db")
