@@ -2,12 +2,14 @@
 
 from trainer_client.client import GradeResult, VerifierClient, VerifierError, VerifierRequestError, VerifierUnavailable
 from trainer_client.rewards import best_of_rollout_rewards, inject_noise, static_rewards
+from trainer_client.sync_client import SyncVerifierClient
 from trainer_client.trl_reward import GroupSplitError, SpecificityReward, check_grpo_config
 
 __all__ = [
     "GradeResult",
     "GroupSplitError",
     "SpecificityReward",
+    "SyncVerifierClient",
     "VerifierClient",
     "VerifierError",
     "VerifierRequestError",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -87,14 +87,17 @@ def _read_predictions(path: Path) -> list[dict[str, Any]]:
 
 async def _grade_rows(
     rows: list[dict[str, Any]], client: VerifierClient, taxonomy, judge, chunk: int, lenient: bool = False
-) -> list[str]:
+) -> list[dict[str, Any]]:
+    """Each row's outcome: the answer read from it, its category, and for an ungraded one the error."""
     answers = [
         extract_answer(r["completion"], lenient=lenient)
         if isinstance(r.get("completion"), str)
         else r["prediction"].strip() or None
         for r in rows
     ]
-    categories = [UNPARSEABLE] * len(rows)
+    outcomes: list[dict[str, Any]] = [
+        {"answer": a, "category": UNPARSEABLE, "source": None, "error": None} for a in answers
+    ]
     todo = [i for i, a in enumerate(answers) if a is not None]
     async with client:
         with Progress(console=console, transient=True) as progress:
@@ -102,12 +105,47 @@ async def _grade_rows(
             for start in range(0, len(todo), chunk):
                 part = todo[start : start + chunk]
                 grades = await client.grade(
-                    [(rows[i]["ground_truth"], answers[i]) for i in part], taxonomy=taxonomy, judge=judge
+                    [(rows[i]["ground_truth"], answers[i]) for i in part],
+                    taxonomy=taxonomy,
+                    item_taxonomies=[rows[i].get("taxonomy") for i in part],  # a line's own taxonomy wins
+                    judge=judge,
                 )
                 for i, grade in zip(part, grades, strict=True):
-                    categories[i] = grade.category if grade.ok else ERROR
+                    outcomes[i].update(
+                        category=grade.category if grade.ok else ERROR,
+                        source=grade.source,
+                        error=None if grade.ok else f"{grade.status}: {grade.error}",
+                    )
                 progress.advance(task, len(part))
-    return categories
+    return outcomes
+
+
+def _why_ungraded(outcomes: list[dict[str, Any]]) -> list[str]:
+    reasons = Counter(o["error"] for o in outcomes if o["error"])
+    return [f"{count} x {reason}" for reason, count in reasons.most_common(5)]
+
+
+def _report_tables(report: list[dict[str, Any]], title: str, width: int) -> list[Table]:
+    """Categories down, one column per (dataset, view), as many tables as the terminal's width needs:
+    a name or a number is never cut."""
+    label_width = max(len("weighted score"), *(len(c) for c in REPORT_CATEGORIES))
+    cell = max(9, *(len(str(row["dataset"])) for row in report)) + 3  # content and borders
+    per_table = max(1, (width - label_width - 4) // cell)
+    tables = []
+    for start in range(0, len(report), per_table):
+        part = report[start : start + per_table]
+        table = Table(title=title if start == 0 else None)
+        table.add_column("", no_wrap=True, min_width=label_width)
+        for row in part:
+            view = "all" if row["view"] == "all predictions" else row["view"]
+            table.add_column(f"{row['dataset']}\n{view}", justify="right", no_wrap=True)
+        table.add_row("count", *(str(row["count"]) for row in part))
+        for category in REPORT_CATEGORIES:
+            table.add_row(category, *(f"{row[category]:.1f}%" for row in part))
+        scores = ("n/a" if r["weighted_score"] is None else f"{r['weighted_score']:.3f}" for r in part)
+        table.add_row("weighted score", *scores)
+        tables.append(table)
+    return tables
 
 
 def evaluation_report(rows: list[dict[str, Any]], categories: list[str]) -> list[dict[str, Any]]:
@@ -145,13 +183,14 @@ def evaluate(
 ) -> None:
     """Grade predictions and report category shares, the weighted score and best-of-N.
 
-    Each line: {"ground_truth", "prediction" or "completion", "sample_id"?, "dataset"?}. Several
-    lines with one sample_id are several predictions for that sample (best-of-N). A
-    "completion" is the model's full output; its first <answer> tag is graded.
+    Each line: {"ground_truth", "prediction" or "completion", "sample_id"?, "dataset"?,
+    "taxonomy"?}. Several lines with one sample_id are several predictions for that sample
+    (best-of-N). A "completion" is the model's full output; its first <answer> tag is graded.
+    A line's own taxonomy wins over --taxonomy. Every line's outcome goes to <output>.rows.jsonl.
     """
     rows = _read_predictions(predictions)
     try:
-        categories = asyncio.run(
+        outcomes = asyncio.run(
             _grade_rows(
                 rows,
                 VerifierClient(verifier_url, retry_for=retry_for, api_key=api_key),
@@ -163,10 +202,15 @@ def evaluate(
         )
     except VerifierError as exc:
         raise typer.BadParameter(str(exc)) from None
+    categories = [o["category"] for o in outcomes]
     report = evaluation_report(rows, categories)
 
     output.parent.mkdir(parents=True, exist_ok=True)
     json_path, csv_path, png_path = (output.with_suffix(suffix) for suffix in (".json", ".csv", ".png"))
+    rows_path = output.with_suffix(".rows.jsonl")
+    with rows_path.open("w", encoding="utf-8") as fh:
+        for row, outcome in zip(rows, outcomes, strict=True):
+            fh.write(json.dumps({**row, **outcome}, ensure_ascii=False) + "\n")
     json_path.write_text(json.dumps(report, indent=2))
     with csv_path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(report[0]))
@@ -174,16 +218,15 @@ def evaluate(
         writer.writerows(report)
     write_category_chart(report, png_path, title=f"Category shares: {predictions.name}")
 
-    table = Table(title=f"Evaluation of {predictions.name}")
-    for column in ["dataset", "view", "count", *REPORT_CATEGORIES, "weighted_score"]:
-        table.add_column(column, justify="left" if column in ("dataset", "view") else "right")
-    for row in report:
-        score_text = "n/a" if row["weighted_score"] is None else f"{row['weighted_score']:.3f}"
-        table.add_row(
-            row["dataset"], row["view"], str(row["count"]), *(f"{row[c]:.1f}%" for c in REPORT_CATEGORIES), score_text
-        )
-    Console().print(table)
-    console.print(f"wrote {json_path}, {csv_path} and {png_path}")
+    out = Console()
+    for table in _report_tables(report, f"Evaluation of {predictions.name}", out.width):
+        out.print(table)
+    ungraded = _why_ungraded(outcomes)
+    if ungraded:
+        console.print(f"{sum(o['error'] is not None for o in outcomes)} predictions were not graded:")
+        for line in ungraded:
+            console.print(f"  {line}", markup=False)
+    console.print(f"wrote {json_path}, {csv_path}, {png_path} and {rows_path}")
 
 
 def main() -> None:

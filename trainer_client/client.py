@@ -1,4 +1,5 @@
-"""Async HTTP client of the verifier service."""
+"""HTTP client of the verifier service: ``VerifierClient`` (async, for trainers' event loops) and
+``SyncVerifierClient`` (the same calls, blocking, for scripts and notebooks)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ class GradeResult:
     correct: bool | None = None
     probabilities: dict[str, float] | None = None
     error: str | None = None
+    reason: str | None = None  # the rule that settled it
+    id: str | int | None = None  # the item's id, as sent
+    explanation: dict[str, Any] | None = None  # with ``return_explanations``
 
     @property
     def ok(self) -> bool:
@@ -121,16 +125,23 @@ class VerifierClient:
         judge: str | None = None,
         run: str | None = None,
         return_probabilities: bool = False,
+        return_explanations: bool = False,
+        ids: Sequence[str | int] | None = None,
     ) -> list[GradeResult]:
         """One ``GradeResult`` per (ground truth, prediction) pair, in order.
 
         ``item_taxonomies`` names a taxonomy per pair (mixed-domain batches); it overrides ``taxonomy``.
+        ``ids`` are sent with the items and come back on their results (and in the audit log).
         """
         if not pairs:
             return []
-        if item_taxonomies is not None and len(item_taxonomies) != len(pairs):
-            raise ValueError(f"{len(item_taxonomies)} item taxonomies for {len(pairs)} pairs")
-        options: dict[str, Any] = {"return_probabilities": return_probabilities}
+        for name, given in (("item taxonomies", item_taxonomies), ("ids", ids)):
+            if given is not None and len(given) != len(pairs):
+                raise ValueError(f"{len(given)} {name} for {len(pairs)} pairs")
+        options: dict[str, Any] = {
+            "return_probabilities": return_probabilities,
+            "return_explanations": return_explanations,
+        }
         for key, value in (("taxonomy", taxonomy), ("judge", judge), ("run", run)):
             if value is not None:
                 options[key] = value
@@ -138,6 +149,8 @@ class VerifierClient:
         for item, name in zip(items, item_taxonomies or [], strict=False):
             if name is not None:
                 item["taxonomy"] = name
+        for item, item_id in zip(items, ids or [], strict=False):
+            item["id"] = item_id  # type: ignore[assignment]
         chunks = [items[i : i + self._max_batch] for i in range(0, len(items), self._max_batch)]
         results = await asyncio.gather(*(self._grade_chunk(chunk, options) for chunk in chunks))
         return [grade for chunk in results for grade in chunk]
@@ -157,26 +170,68 @@ class VerifierClient:
                 correct=g.get("correct"),
                 probabilities=g.get("probabilities"),
                 error=g.get("error"),
+                reason=g.get("reason"),
+                id=g.get("id"),
+                explanation=g.get("explanation"),
             )
             for g in grades
         ]
 
+    # ---- taxonomies ---------------------------------------------------------------------------
+    async def taxonomies(self) -> list[dict[str, Any]]:
+        """The loaded taxonomies: name, origin (bundled, configured, uploaded), version, nodes, when."""
+        return (await self._request("GET", "/taxonomies"))["taxonomies"]
+
+    async def taxonomy(self, name: str) -> dict[str, Any]:
+        """One taxonomy: its summary and its nodes."""
+        return await self._request("GET", f"/taxonomies/{name}")
+
+    async def lookup(self, taxonomy: str, term: str) -> dict[str, Any]:
+        """What ``taxonomy`` knows of ``term``: its node and lineage, or ``found: false``."""
+        return await self._request("GET", f"/taxonomies/{taxonomy}/lookup", params={"term": term})
+
+    async def upload_taxonomy(self, taxonomy: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """Create or replace an uploaded taxonomy (its ``name`` is the URL's); ``dry_run`` only checks it.
+        The answer's ``outcome`` says created, replaced or unchanged; an invalid file raises
+        ``VerifierRequestError`` (422) listing its problems."""
+        name = taxonomy.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("the taxonomy needs a name")
+        params = {"dry_run": "true"} if dry_run else None
+        return await self._request("PUT", f"/taxonomies/{name}", json=taxonomy, params=params)
+
+    async def check_taxonomy(self, taxonomy: dict[str, Any]) -> dict[str, Any]:
+        """The service's validation of a taxonomy, without saving it (``upload_taxonomy(dry_run=True)``)."""
+        return await self.upload_taxonomy(taxonomy, dry_run=True)
+
+    async def delete_taxonomy(self, name: str) -> None:
+        """Delete an uploaded taxonomy (bundled and configured ones answer 409)."""
+        await self._request("DELETE", f"/taxonomies/{name}")
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        async with self._semaphore:
+            return await self._send_with_retries(method, path, **kwargs)
+
     async def _post_with_retries(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_with_retries("POST", path, json=body)
+
+    async def _send_with_retries(self, method: str, path: str, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self._retry_for
         retrying = AsyncRetrying(
             retry=retry_if_exception(_transient),
             stop=stop_after_delay(self._retry_for),
-            wait=_wait_honouring_retry_after,
+            wait=lambda state: _wait_within(state, deadline),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._http.post(path, json=body)
+                    response = await self._http.request(method, path, **kwargs)
                     if response.status_code in RETRY_STATUS or response.status_code >= 500:
                         raise _RetryableStatus(response.status_code, _retry_after(response), response.text[:500])
                     if response.status_code >= 400:
                         raise VerifierRequestError(response.status_code, _detail(response))
-                    return response.json()
+                    return response.json() if response.content else None
         except _RetryableStatus as exc:
             raise VerifierUnavailable(
                 f"{self.base_url}{path} kept answering {exc.status_code} for {self._retry_for:.0f}s: {exc.text}"
@@ -197,6 +252,12 @@ def _wait_honouring_retry_after(retry_state) -> float:
     if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
         return min(exc.retry_after, 60.0)
     return _backoff(retry_state)
+
+
+def _wait_within(retry_state, deadline: float) -> float:
+    """The backoff (or the server's Retry-After), cut so that the last try starts by the deadline:
+    ``retry_for`` bounds the whole call, not only the time before the last wait."""
+    return max(0.0, min(_wait_honouring_retry_after(retry_state), deadline - time.monotonic()))
 
 
 def _detail(response: httpx.Response) -> str:

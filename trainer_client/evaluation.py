@@ -46,7 +46,11 @@ class Scores:
     errors: int
 
     def as_row(self) -> dict[str, float | int | None]:
-        return {"count": self.count, **self.percentages, "weighted_score": self.weighted_score, "errors": self.errors}
+        """Rounded for reports: shares to 0.01%, the score to 1e-6 (a sum of weights that should be
+        0 prints as 0.0, not 2e-17)."""
+        score = None if self.weighted_score is None else round(self.weighted_score, 6) + 0.0
+        shares = {c: round(p, 2) for c, p in self.percentages.items()}
+        return {"count": self.count, **shares, "weighted_score": score, "errors": self.errors}
 
 
 def score(categories: Sequence[str]) -> Scores:
@@ -66,8 +70,12 @@ def score(categories: Sequence[str]) -> Scores:
 
 
 def best_of_n(categories: Sequence[str], sample_ids: Sequence[Hashable]) -> list[str]:
-    """The best-ranked category of each sample's predictions (``EVALUATION_ORDER``); errors are
-    never best, and a sample is an error only when all its predictions are."""
+    """The best-ranked category of each sample's predictions (``EVALUATION_ORDER``).
+
+    A prediction the verifier could not grade (``error``) might have been the best: a sample
+    with one is ``error`` (left out of the weighted score and counted in ``errors``), unless
+    its graded predictions already reach the top rank, which nothing could beat. A sample is
+    never scored -1 for predictions that were not graded."""
     if len(categories) != len(sample_ids):
         raise ValueError(f"{len(categories)} categories but {len(sample_ids)} sample ids")
     by_sample: dict[Hashable, list[str]] = defaultdict(list)
@@ -76,5 +84,7 @@ def best_of_n(categories: Sequence[str], sample_ids: Sequence[Hashable]) -> list
     best = []
     for group in by_sample.values():
         ranked = [c for c in group if c != ERROR]
-        best.append(min(ranked, key=EVALUATION_ORDER.index) if ranked else ERROR)
+        top = min(ranked, key=EVALUATION_ORDER.index) if ranked else ERROR
+        unsure = ERROR in group and top != EVALUATION_ORDER[0]
+        best.append(ERROR if unsure else top)
     return best

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from verifier_service import __version__
+from verifier_service.admission import Overloaded
 from verifier_service.api import grade_routes, ops_routes, taxonomy_routes
 from verifier_service.api.auth import load_api_keys
 from verifier_service.api.limits import BodySizeLimit, RequestCounter
@@ -62,6 +63,10 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     app.add_middleware(RequestCounter, count=lambda endpoint, code: metrics.requests.labels(endpoint, str(code)).inc())
     for module in (grade_routes, taxonomy_routes, ops_routes):
         app.include_router(module.router)
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(InvalidRequest)
     async def invalid_batch(request: Request, exc: InvalidRequest) -> JSONResponse:

@@ -30,10 +30,34 @@ JudgeOption = Annotated[str | None, typer.Option(help="Name of a configured judg
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
+    """The settings, with the taxonomy files they name checked: a bad file stops the command with
+    one line per problem (exit code 2), before anything starts."""
     try:
-        return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
+    _check_taxonomy_files(settings.taxonomy_paths, "the configuration's taxonomy_paths")
+    return settings
+
+
+def _check_taxonomy_files(paths: list[Path], named_by: str) -> None:
+    from verifier_service.taxonomy import TaxonomyError
+    from verifier_service.taxonomy.files import load_taxonomies
+
+    problems = []
+    for path in paths:
+        if not path.exists():
+            problems.append(f"{path}: no such file or directory")
+            continue
+        try:
+            load_taxonomies([path])
+        except TaxonomyError as exc:
+            problems += exc.problems
+    if problems:
+        typer.echo(f"error: taxonomy files named by {named_by} have {len(problems)} problem(s):", err=True)
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -58,7 +82,12 @@ def serve(
 Batches = list[list[dict[str, Any]]]
 
 
-async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judge, progress) -> Batches:
+ITEM_FIELDS = ("ground_truth", "prediction", "id", "taxonomy")  # a row's own taxonomy wins over --taxonomy
+
+
+async def _grade_in_process(
+    settings: Settings, batches: Batches, taxonomy, judge, progress, explain: bool = False
+) -> Batches:
     from verifier_service.api.encode import grade_fields
     from verifier_service.grading import GradeInput, InvalidRequest
     from verifier_service.services import build_services
@@ -67,30 +96,43 @@ async def _grade_in_process(settings: Settings, batches: Batches, taxonomy, judg
     results = []
     try:
         for batch in batches:
-            inputs = [GradeInput(row["ground_truth"], row["prediction"]) for row in batch]
+            inputs = [GradeInput(row["ground_truth"], row["prediction"], row.get("taxonomy")) for row in batch]
             try:
                 result = await services.grader.grade(inputs, taxonomy=taxonomy, judge=judge)
             except InvalidRequest as exc:
                 raise typer.BadParameter(str(exc)) from None
-            results.append(
-                [{"id": r.get("id"), **grade_fields(g, True)} for g, r in zip(result.grades, batch, strict=True)]
-            )
+            rows = [{"id": r.get("id"), **grade_fields(g, True)} for g, r in zip(result.grades, batch, strict=True)]
+            if explain:
+                for row, explanation in zip(rows, await services.explain(inputs, result, taxonomy), strict=True):
+                    row["explanation"] = explanation
+            results.append(rows)
             progress(len(batch))
     finally:
         await services.aclose()
     return results
 
 
-def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress, api_key: str | None = None) -> Batches:
+def _grade_over_http(
+    url: str, batches: Batches, taxonomy, judge, progress, api_key: str | None = None, explain: bool = False
+) -> Batches:
     import httpx
 
     results = []
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     with httpx.Client(base_url=url, timeout=600, headers=headers) as client:
         for batch in batches:
-            items = [{k: row[k] for k in ("ground_truth", "prediction", "id") if k in row} for row in batch]
-            body = {"items": items, "taxonomy": taxonomy, "judge": judge, "return_probabilities": True}
-            response = client.post("/grade", json=body)
+            items = [{k: row[k] for k in ITEM_FIELDS if row.get(k) is not None} for row in batch]
+            body = {
+                "items": items,
+                "taxonomy": taxonomy,
+                "judge": judge,
+                "return_probabilities": True,
+                "return_explanations": explain,
+            }
+            try:
+                response = client.post("/grade", json=body)
+            except httpx.TransportError as exc:
+                raise typer.BadParameter(f"cannot reach the service at {url}: {exc}") from None
             if response.status_code != 200:
                 raise typer.BadParameter(f"service answered {response.status_code}: {response.text}")
             results.append(response.json()["grades"])
@@ -99,11 +141,34 @@ def _grade_over_http(url: str, batches: Batches, taxonomy, judge, progress, api_
 
 
 def _grade_batches(
-    config: Path | None, url: str | None, batches: Batches, taxonomy, judge, progress, api_key: str | None = None
+    config: Path | None,
+    url: str | None,
+    batches: Batches,
+    taxonomy,
+    judge,
+    progress,
+    api_key: str | None = None,
+    explain: bool = False,
 ) -> Batches:
     if url:
-        return _grade_over_http(url, batches, taxonomy, judge, progress, api_key)
-    return asyncio.run(_grade_in_process(_settings(config), batches, taxonomy, judge, progress))
+        return _grade_over_http(url, batches, taxonomy, judge, progress, api_key, explain)
+    settings = _settings(config)
+    store = settings.redis_url if settings.cache == "redis" else settings.data_dir / "state.db"
+    typer.echo(
+        f"grading in-process ({'config ' + str(config) if config else 'default settings'}; judges: "
+        f"{', '.join(settings.judges) or 'none'}; uploaded taxonomies from {store}); "
+        "pass --url to grade through a running service",
+        err=True,
+    )
+    return asyncio.run(_grade_in_process(settings, batches, taxonomy, judge, progress, explain))
+
+
+def _why_ungraded(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per reason items came back without a grade, most common first."""
+    from collections import Counter
+
+    reasons = Counter((row["status"], row.get("error") or "") for row in rows if row.get("status") != "ok")
+    return [f"{count} x {status}: {error}" for (status, error), count in reasons.most_common(5)]
 
 
 @app.command()
@@ -115,11 +180,12 @@ def grade(
     taxonomy: TaxonomyOption = None,
     judge: JudgeOption = None,
     api_key: ApiKeyOption = None,
+    explain: Annotated[bool, typer.Option(help="Say why: the rule, the taxonomy's nodes, or the judge.")] = True,
 ) -> None:
-    """Grade one pair and print the grade as JSON."""
+    """Grade one pair and print the grade as JSON (with its explanation)."""
     batches = [[{"ground_truth": ground_truth, "prediction": prediction}]]
-    result = _grade_batches(config, url, batches, taxonomy, judge, progress=lambda n: None, api_key=api_key)
-    typer.echo(json.dumps(result[0][0], indent=2))
+    result = _grade_batches(config, url, batches, taxonomy, judge, lambda n: None, api_key, explain)
+    typer.echo(json.dumps(result[0][0], indent=2, ensure_ascii=False))
 
 
 def _read_pairs(path: Path) -> Iterator[dict[str, Any]]:
@@ -137,13 +203,16 @@ def _read_pairs(path: Path) -> Iterator[dict[str, Any]]:
                 or not isinstance(row.get("prediction"), str)
             ):
                 raise typer.BadParameter(f"{path}:{line_number}: needs string fields ground_truth and prediction")
+            if row.get("taxonomy") is not None and not isinstance(row["taxonomy"], str):
+                raise typer.BadParameter(f"{path}:{line_number}: taxonomy must be a taxonomy's name (a string)")
             yield row
 
 
 @app.command("grade-file")
 def grade_file(
     input: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?}")
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?, taxonomy?}"),
     ],
     output: Annotated[Path, typer.Argument(dir_okay=False, help="JSONL of grades, one per input line, in order")],
     config: ConfigOption = None,
@@ -152,17 +221,21 @@ def grade_file(
     judge: JudgeOption = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Pairs per request.")] = 512,
     api_key: ApiKeyOption = None,
+    explain: Annotated[bool, typer.Option(help="Add each grade's explanation.")] = False,
 ) -> None:
-    """Grade a JSONL file of pairs, with a progress bar."""
+    """Grade a JSONL file of pairs (a line's own taxonomy wins over --taxonomy), with a progress bar."""
     rows = list(_read_pairs(input))
     batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     with typer.progressbar(length=len(rows), label="grading", file=sys.stderr) as bar:
-        results = _grade_batches(config, url, batches, taxonomy, judge, progress=bar.update, api_key=api_key)
+        results = _grade_batches(config, url, batches, taxonomy, judge, bar.update, api_key, explain)
+    graded = [row for batch in results for row in batch]
     with output.open("w", encoding="utf-8") as fh:
-        for batch in results:
-            for row in batch:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    typer.echo(f"wrote {len(rows)} grades to {output}", err=True)
+        for row in graded:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    ok = sum(row["status"] == "ok" for row in graded)
+    typer.echo(f"wrote {len(rows)} grades to {output}: {ok} graded, {len(rows) - ok} not", err=True)
+    for line in _why_ungraded(graded):
+        typer.echo(f"  {line}", err=True)
 
 
 @app.command("evaluate-judge")
@@ -175,6 +248,13 @@ def evaluate_judge(
     no_rules: Annotated[
         bool, typer.Option("--no-rules", help="The judge alone: no rules, no taxonomy settles a pair.")
     ] = False,
+    no_judge: Annotated[
+        bool,
+        typer.Option("--no-judge", help="Rules and taxonomies alone: what they leave is counted as unsettled."),
+    ] = False,
+    split: Annotated[
+        str | None, typer.Option(help="Only the pairs of this split (the labelled set's 'dev' or held-out 'test').")
+    ] = None,
     output: Annotated[Path, typer.Option(help="Prefix of the report files (.json and .png)")] = Path(
         "judge-evaluation"
     ),
@@ -183,19 +263,26 @@ def evaluate_judge(
     correct/wrong flips, confusion matrix, per-domain figures, tiers, calibration."""
     from verifier_service import judge_evaluation as evaluation
 
+    if no_rules and no_judge:
+        raise typer.BadParameter("--no-rules and --no-judge together leave nothing to grade with")
     try:
-        labelled = evaluation.read_pairs(pairs)
+        labelled = evaluation.read_pairs(pairs, split=split)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     # No cache and no memo: every pair is graded now, by the judge being measured.
-    settings = _settings(config).model_copy(update={"audit": False, "cache": "none", "grade_memo_size": 0})
+    update: dict[str, Any] = {"audit": False, "cache": "none", "grade_memo_size": 0}
+    if no_judge:  # no model is loaded
+        update |= {"judges": {}, "default_judge": None}
+    settings = _settings(config).model_copy(update=update)
 
     async def run():
         from verifier_service.services import build_services
 
         services = await build_services(settings)
         try:
-            return await evaluation.grade_labelled(services, labelled, judge=judge, no_rules=no_rules)
+            return await evaluation.grade_labelled(
+                services, labelled, judge=judge, no_rules=no_rules, no_judge=no_judge
+            )
         finally:
             await services.aclose()
 
@@ -204,13 +291,28 @@ def evaluate_judge(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     report = evaluation.summarise(graded, escalated=escalated)
-    title = f"{pairs.name}: judge {judge or settings.default_judge or 'default'}" + (" alone" if no_rules else "")
+    part = f" ({split})" if split else ""
+    if no_judge:
+        title = f"{pairs.name}{part}: rules and taxonomies, no judge"
+    else:
+        title = f"{pairs.name}{part}: judge {judge or settings.default_judge or 'default'}" + (
+            " alone" if no_rules else ""
+        )
     typer.echo(evaluation.format_report(report, title))
     json_path, png_path = output.with_suffix(".json"), output.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     evaluation.write_confusion_png(report, png_path, title)
     typer.echo(f"wrote {json_path} and {png_path}", err=True)
+
+
+def _add_taxonomy_commands() -> None:
+    from verifier_service.taxonomy_cli import app as taxonomy_app
+
+    app.add_typer(taxonomy_app, name="taxonomy")
+
+
+_add_taxonomy_commands()
 
 
 def main() -> None:  # console-script entry point

@@ -2,10 +2,13 @@
 hand-labelled pairs. A user picks a judge with it.
 
 Input: JSONL lines ``{"ground_truth", "prediction", "category", "domain"?, "taxonomy"?,
-"reason"?}`` (``tests/data/labelled_pairs.jsonl`` is one such set). Each pair is graded through
+"split"?, "reason"?}`` (``tests/data/labelled_pairs.jsonl`` is one such set; ``split`` picks a
+part of it, e.g. the held-out ``test`` pairs). Each pair is graded through
 the service's whole pipeline (rules, taxonomies, cache-free judge calls), or with ``no_rules``
 by the judge alone (asked exactly what the pipeline asks it: the pair defused and normalised,
-with its taxonomy lineage as context). The report (``summarise``) gives, over the pairs that got a grade:
+with its taxonomy lineage as context), or with ``no_judge`` by the rules and taxonomies alone
+(what they leave is counted as ``unsettled``, apart from errors). The report (``summarise``)
+gives, over the pairs that got a grade:
 
 - agreement: the share graded exactly as labelled;
 - flips: correct labelled wrong, or wrong labelled correct (any of the four correct categories);
@@ -26,13 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, normalise
+from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, Status, normalise
 from verifier_service.grading.grader import judge_request
 from verifier_service.grading.unicode_safety import defuse
 
 CORRECT = frozenset({"specific", "more specific", "less specific", "generic"})
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 ERROR_COLUMN = "error"
+UNSETTLED = "unsettled"  # no judge was asked (``no_judge``) and neither rules nor taxonomies settled it
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class LabelledPair:
     category: str
     domain: str = "all"
     taxonomy: str | None = None
+    split: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ class GradedPair:
     error: str | None = None
 
 
-def read_pairs(path: Path) -> list[LabelledPair]:
-    """The labelled pairs of a JSONL file; a malformed line is a ``ValueError`` naming it."""
+def read_pairs(path: Path, *, split: str | None = None) -> list[LabelledPair]:
+    """The labelled pairs of a JSONL file (those of ``split`` when given); a malformed line is a
+    ``ValueError`` naming it."""
     pairs = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -70,10 +76,18 @@ def read_pairs(path: Path) -> list[LabelledPair]:
         taxonomy = row.get("taxonomy")
         if taxonomy is not None and not isinstance(taxonomy, str):
             raise ValueError(f"{path}:{number}: taxonomy must be a string or null")
+        part = row.get("split")
+        if part is not None and not isinstance(part, str):
+            raise ValueError(f"{path}:{number}: split must be a string or null")
         domain = str(row.get("domain") or taxonomy or "all")
-        pairs.append(LabelledPair(row["ground_truth"], row["prediction"], row["category"], domain, taxonomy))
+        pairs.append(LabelledPair(row["ground_truth"], row["prediction"], row["category"], domain, taxonomy, part))
     if not pairs:
         raise ValueError(f"{path}: no pairs")
+    if split is not None:
+        found = sorted({p.split for p in pairs if p.split is not None})
+        pairs = [p for p in pairs if p.split == split]
+        if not pairs:
+            raise ValueError(f"{path}: no pairs in split {split!r} (splits in the file: {found or 'none'})")
     return pairs
 
 
@@ -119,11 +133,16 @@ def calibration(graded: Sequence[GradedPair], bins: int = 10) -> dict[str, Any]:
     return {"pairs": len(scored), "ece": ece, "above": above}
 
 
+def _column(g: GradedPair) -> str:
+    return g.category or (UNSETTLED if g.source == UNSETTLED else ERROR_COLUMN)
+
+
 def summarise(graded: Sequence[GradedPair], *, escalated: int | None = None) -> dict[str, Any]:
-    columns = [*CATEGORY_NAMES, ERROR_COLUMN]
+    unsettled = [UNSETTLED] if any(g.source == UNSETTLED for g in graded) else []
+    columns = [*CATEGORY_NAMES, *unsettled, ERROR_COLUMN]
     confusion = {row: dict.fromkeys(columns, 0) for row in CATEGORY_NAMES}
     for g in graded:
-        confusion[g.pair.category][g.category or ERROR_COLUMN] += 1
+        confusion[g.pair.category][_column(g)] += 1
     by_domain: dict[str, list[GradedPair]] = defaultdict(list)
     for g in graded:
         by_domain[g.pair.domain].append(g)
@@ -221,10 +240,15 @@ def write_confusion_png(report: dict[str, Any], path: Path, title: str) -> Path:
 
 
 async def grade_labelled(
-    services: Any, pairs: Sequence[LabelledPair], *, judge: str | None, no_rules: bool
+    services: Any, pairs: Sequence[LabelledPair], *, judge: str | None, no_rules: bool, no_judge: bool = False
 ) -> tuple[list[GradedPair], int | None]:
-    """Grade every pair with the built services: the whole pipeline, or the judge alone."""
+    """Grade every pair with the built services: the whole pipeline, the judge alone (``no_rules``)
+    or the rules and taxonomies alone (``no_judge``)."""
     grader = services.grader
+    if no_judge and no_rules:
+        raise ValueError("no rules and no judge leaves nothing to grade with")
+    if no_judge:
+        return await _grade_without_judge(grader, pairs, services.settings.max_items_per_request), None
     name = judge or grader.default_judge  # the grader's default is its only judge when it has one
     if name not in grader.judges:
         raise ValueError(f"judge {name!r} is not configured (configured: {sorted(grader.judges)})")
@@ -264,3 +288,20 @@ async def grade_labelled(
                 graded.append(GradedPair(pair, category, source, confidence, grade.error))
     escalated = None if before is None else chosen.escalated - before
     return graded, escalated
+
+
+async def _grade_without_judge(grader: Any, pairs: Sequence[LabelledPair], size: int) -> list[GradedPair]:
+    """The rules and taxonomies alone: a pair they leave to a judge is ``unsettled``, not an error."""
+    graded = []
+    for start in range(0, len(pairs), size):
+        chunk = pairs[start : start + size]
+        result = await grader.grade([GradeInput(p.ground_truth, p.prediction, p.taxonomy) for p in chunk])
+        for pair, grade in zip(chunk, result.grades, strict=True):
+            if grade.status is Status.NO_JUDGE:
+                graded.append(GradedPair(pair, None, UNSETTLED, None))
+            else:
+                category = grade.category.value if grade.category else None
+                graded.append(
+                    GradedPair(pair, category, grade.source.value if grade.source else None, None, grade.error)
+                )
+    return graded

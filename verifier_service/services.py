@@ -14,11 +14,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from verifier_service.api.limits import Admission
+from verifier_service.admission import Admission
 from verifier_service.config import Settings
 from verifier_service.grading import Grader, GradingLimits, GradingResult
+from verifier_service.grading.explanations import explain_grade
 from verifier_service.grading.ports import Coordinator, GradeCache, Judge
 from verifier_service.grading.types import GradeInput
+from verifier_service.judges.prompt import PROMPT_VERSION
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.store.audit import AuditEntry, AuditLog
 from verifier_service.store.shared_state import SharedState, open_shared_state
@@ -113,6 +115,26 @@ class Services:
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
 
+    async def explain(
+        self, items: Sequence[GradeInput], result: GradingResult, taxonomy: str | None
+    ) -> list[dict[str, object]]:
+        """One explanation per item (``grading/explanations.py``); each distinct pair is explained once."""
+        default = taxonomy if taxonomy is not None else self.grader.default_taxonomy
+
+        def work() -> list[dict[str, object]]:
+            done: dict[tuple[GradeInput, int], dict[str, object]] = {}
+            explained = []
+            for item, grade in zip(items, result.grades, strict=True):
+                key = (item, id(grade))
+                if key not in done:
+                    name = item.taxonomy or default
+                    tree = self.taxonomies.get(name) if name is not None else None
+                    done[key] = explain_grade(item, grade, tree, judge=result.judge, prompt_version=PROMPT_VERSION)
+                explained.append(done[key])
+            return explained
+
+        return await asyncio.to_thread(work)
+
     async def audit(
         self,
         endpoint: str,
@@ -187,6 +209,27 @@ def build_audit_log(settings: Settings) -> AuditLog | None:
     )
 
 
+async def open_taxonomies(settings: Settings) -> tuple[SharedState, TaxonomyRegistry]:
+    """The shared state and the taxonomies the settings describe, uploads included (synced)."""
+    state = open_shared_state(settings.cache, settings.data_dir, settings.redis_url)
+    taxonomies = await asyncio.to_thread(
+        TaxonomyRegistry.load,
+        data_dir=settings.data_dir,
+        bundled=settings.bundled_taxonomies,
+        paths=settings.taxonomy_paths,
+        wordnet=settings.wordnet,
+        wordnet_path=settings.wordnet_path,
+        state=state,
+        max_uploads=settings.max_uploaded_taxonomies,
+        max_nodes=settings.max_taxonomy_nodes,
+        max_term_chars=settings.max_taxonomy_term_chars,
+        sync_interval_s=settings.state_sync_s,
+    )
+    await taxonomies.import_files(settings.data_dir)
+    await taxonomies.sync(force=True)
+    return state, taxonomies
+
+
 async def build_services(
     settings: Settings,
     *,
@@ -204,22 +247,7 @@ async def build_services(
         if hasattr(judge, "escalated"):
             metrics.watch_escalations(name, judge)
     metrics.in_flight_limit.set(settings.max_items_in_flight)
-    state = open_shared_state(settings.cache, settings.data_dir, settings.redis_url)
-    taxonomies = await asyncio.to_thread(
-        TaxonomyRegistry.load,
-        data_dir=settings.data_dir,
-        bundled=settings.bundled_taxonomies,
-        paths=settings.taxonomy_paths,
-        wordnet=settings.wordnet,
-        wordnet_path=settings.wordnet_path,
-        state=state,
-        max_uploads=settings.max_uploaded_taxonomies,
-        max_nodes=settings.max_taxonomy_nodes,
-        max_term_chars=settings.max_taxonomy_term_chars,
-        sync_interval_s=settings.state_sync_s,
-    )
-    await taxonomies.import_files(settings.data_dir)
-    await taxonomies.sync(force=True)
+    state, taxonomies = await open_taxonomies(settings)
     cache = build_cache(settings, metrics)
     if settings.default_taxonomy is not None and settings.default_taxonomy not in taxonomies:
         raise ValueError(

@@ -35,6 +35,7 @@ def test_grade_responses_validate_against_the_documented_model():
             "probabilities": None,
             "error": None,
             "reason": "refusal",
+            "explanation": None,
         }
         assert raw["grades"][2]["category"] is None and raw["grades"][2]["correct"] is None
         assert set(raw["grades"][0]) == set(GradeResponse.model_fields["grades"].annotation.__args__[0].model_fields)

@@ -73,3 +73,15 @@ def test_best_of_n_ranks_more_specific_first():
     categories = ["specific", "more specific", "wrong", "unparseable", "error", "error", "abstain", "wrong"]
     samples = [1, 1, 2, 2, 3, 3, 4, 4]
     assert best_of_n(categories, samples) == ["more specific", "wrong", "error", "abstain"]
+
+
+def test_best_of_n_never_scores_ungraded_predictions():
+    # an ungraded prediction might have been the best: the sample is left out, never -1 ...
+    categories = ["unparseable", "error", "generic", "error", "more specific", "error", "unparseable", "unparseable"]
+    samples = [1, 1, 2, 2, 3, 3, 4, 4]
+    best = best_of_n(categories, samples)
+    assert best == ["error", "error", "more specific", "unparseable"]  # ... unless nothing could beat the best
+    scored = score(best)
+    assert scored.errors == 2 and scored.weighted_score == pytest.approx((1 - 1) / 2)
+    assert score(["generic", "wrong", "generic", "wrong", "generic"]).as_row()["weighted_score"] == pytest.approx(-0.28)
+    assert score(["specific", "wrong"]).as_row()["weighted_score"] == 0.0  # rounded: never 2e-17

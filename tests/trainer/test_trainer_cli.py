@@ -104,3 +104,38 @@ def test_evaluate_unreachable_service_is_a_clear_error(tmp_path):
     source.write_text(json.dumps({"ground_truth": "dog", "prediction": "dog"}))
     result = runner.invoke(app, ["evaluate", str(source), "--verifier-url", "http://127.0.0.1:9", "--retry-for", "1"])
     assert result.exit_code != 0 and "cannot reach the verifier" in result.output
+
+
+def test_evaluate_a_mixed_file_with_each_lines_taxonomy_and_no_judge(live_server, tmp_path):
+    lines = [
+        {"sample_id": 1, "dataset": "birds", "taxonomy": "cub-200", "ground_truth": "Golden winged Warbler",
+         "prediction": "warbler"},
+        {"sample_id": 1, "dataset": "birds", "taxonomy": "cub-200", "ground_truth": "Golden winged Warbler",
+         "prediction": "a yellowish songbird"},
+        {"sample_id": 2, "dataset": "pets", "taxonomy": "oxford-pets", "ground_truth": "samoyed",
+         "prediction": "dog"},
+        {"sample_id": 2, "dataset": "pets", "taxonomy": "oxford-pets", "ground_truth": "samoyed",
+         "completion": "no answer tag"},
+    ]  # fmt: skip
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("\n".join(json.dumps(line) for line in lines))
+    with live_server(Settings(data_dir=tmp_path / "data")) as server:  # no judge configured
+        result = runner.invoke(
+            app,
+            ["evaluate", str(source), "--verifier-url", server.url, "--output", str(tmp_path / "rep")],
+            env={"COLUMNS": "80"},
+        )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "rep.rows.jsonl").read_text().splitlines()]
+    assert [r["category"] for r in rows] == ["less specific", "error", "generic", "unparseable"]
+    assert rows[1]["error"].startswith("no_judge: this pair needs an LLM judge")
+    assert rows[3]["answer"] is None and rows[0]["source"] == "taxonomy"
+    report = {(r["dataset"], r["view"]): r for r in json.loads((tmp_path / "rep.json").read_text())}
+    # birds: one graded (less specific) and one ungraded that might have been better: left out
+    assert report[("birds", "best of N")]["errors"] == 1 and report[("birds", "best of N")]["weighted_score"] is None
+    assert report[("pets", "best of N")]["generic"] == 100.0
+    assert "1 predictions were not graded" in result.output and "1 x no_judge" in result.output
+    # at 80 columns the table is not cut: every category's name is printed whole
+    for category in ("more specific", "less specific", "unparseable", "weighted score"):
+        assert category in result.output
+    assert "…" not in result.output

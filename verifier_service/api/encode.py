@@ -28,10 +28,18 @@ def grade_fields(grade: Grade, with_probabilities: bool) -> dict[str, Any]:
         "probabilities": dict(grade.probabilities) if with_probabilities and grade.probabilities else None,
         "error": grade.error,
         "reason": grade.reason,
+        "explanation": None,  # per item, with return_explanations
     }
 
 
-def grade_response(result: GradingResult, ids: Sequence[Any], request_id: str, *, with_probabilities: bool) -> Response:
+def grade_response(
+    result: GradingResult,
+    ids: Sequence[Any],
+    request_id: str,
+    *,
+    with_probabilities: bool,
+    explanations: Sequence[dict[str, Any]] | None = None,
+) -> Response:
     fields: dict[int, dict[str, Any]] = {}
     grades = []
     for grade, item_id in zip(result.grades, ids, strict=True):
@@ -39,6 +47,8 @@ def grade_response(result: GradingResult, ids: Sequence[Any], request_id: str, *
         if shared is None:
             shared = fields[id(grade)] = grade_fields(grade, with_probabilities)
         grades.append({"id": item_id, **shared})
+    for answer, explanation in zip(grades, explanations or (), strict=False):
+        answer["explanation"] = explanation
     body = {"grades": grades, "judge": result.judge, "request_id": request_id}
     return Response(orjson.dumps(body), media_type="application/json")
 

@@ -43,7 +43,10 @@ async def grade(body: GradeRequest, services: ServicesDep) -> Response:
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=body.judge)
     ids = body.ids()
     request_id = await services.audit("grade", result, items, run=body.run, taxonomy=body.taxonomy, ids=ids)
-    return grade_response(result, ids, request_id, with_probabilities=body.return_probabilities)
+    explanations = await services.explain(items, result, body.taxonomy) if body.return_explanations else None
+    return grade_response(
+        result, ids, request_id, with_probabilities=body.return_probabilities, explanations=explanations
+    )
 
 
 def _classification(category: Category, mode: Mode) -> str:

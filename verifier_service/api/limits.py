@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-from fastapi import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -80,27 +78,3 @@ class RequestCounter:
         finally:
             route = scope.get("route")  # set by the router once a route matched
             self.count(getattr(route, "path", "unmatched"), status)
-
-
-class Admission:
-    """Bounds the items being graded at once: past the bound, requests are refused with 503 and
-    ``Retry-After`` instead of queueing without limit (memory stays bounded under overload)."""
-
-    def __init__(self, max_items: int, retry_after_s: int = 1) -> None:
-        self.max_items = max_items
-        self.retry_after_s = retry_after_s
-        self.in_flight = 0
-
-    @contextmanager
-    def admit(self, items: int) -> Iterator[None]:
-        if self.in_flight and self.in_flight + items > self.max_items:
-            raise HTTPException(
-                503,
-                f"overloaded: {self.in_flight} items are being graded (limit {self.max_items}); retry shortly",
-                headers={"Retry-After": str(self.retry_after_s)},
-            )
-        self.in_flight += items
-        try:
-            yield
-        finally:
-            self.in_flight -= items

@@ -41,6 +41,11 @@ class GradeRequest(BaseModel):
     judge: Name | None = Field(default=None, description="Name of a configured judge; default: the default judge.")
     run: Name | None = Field(default=None, description="Free label of the calling run (logs, audit).")
     return_probabilities: bool = Field(default=False, description="Include the judge's category distribution.")
+    return_explanations: bool = Field(
+        default=False,
+        description="Explain every grade: the rule and what it matched, the taxonomy's nodes and their "
+        "relation, or the judge's distribution and prompt version.",
+    )
 
     def inputs(self) -> list[GradeInput]:
         new = tuple.__new__  # builds the NamedTuple in C: its constructor costs more, for thousands of items
@@ -61,6 +66,11 @@ class GradeOut(BaseModel):
     probabilities: dict[str, float] | None = None
     error: str | None = None
     reason: str | None = Field(default=None, description="For a rule's grade: which rule settled it.")
+    explanation: dict[str, Any] | None = Field(
+        default=None,
+        description="With return_explanations: 'tier' (rule, taxonomy, judge, or the status of an ungraded item), "
+        "a one-line 'text', and the rule, the nodes and relation, or the judge, prompt_version and probabilities.",
+    )
 
 
 class GradeResponse(BaseModel):

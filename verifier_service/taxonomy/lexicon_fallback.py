@@ -57,6 +57,21 @@ class WithLexiconFallback:
         found.discard(None)  # type: ignore[arg-type]
         return found.pop() if len(found) == 1 else None
 
+    def explain_pair(self, ground_truth: str, prediction: str) -> dict[str, Any] | None:
+        explained = self.taxonomy.explain_pair(ground_truth, prediction)
+        if explained is not None or (category := self.categorise(ground_truth, prediction)) is None:
+            return explained
+        truth = self.taxonomy.lookup(ground_truth)
+        assert truth is not None  # categorise settled it
+        anchors = [n.wordnet for n in self.taxonomy.anchored_lineage(truth)]
+        return {
+            "taxonomy": f"{self.name}@{self.version}",
+            "ground_truth_node": {"name": truth.name, "rank": truth.rank},
+            "relation": "lexicon",
+            "text": f'"{prediction}" is not in {self.taxonomy.name}; in WordNet it names or lies above the '
+            f"synset anchored on the ground truth's lineage ({', '.join(anchors)}) -> {category.value}",
+        }
+
     def knows(self, term: str) -> bool:
         return self.taxonomy.knows(term) or self.wordnet.knows(term)
 

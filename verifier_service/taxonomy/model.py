@@ -372,6 +372,12 @@ class Taxonomy:
             return group.relation(under_member=members.covers(entered), under_unsure=unsure.covers(entered))
         return Category.WRONG if self.names_several_classes(prediction) else None
 
+    def explain_pair(self, ground_truth: str, prediction: str) -> dict[str, Any] | None:
+        """The nodes and the relation behind ``categorise`` (``pair_explanation.py``)."""
+        from verifier_service.taxonomy.pair_explanation import explain_pair
+
+        return explain_pair(self, ground_truth, prediction)
+
     def knows(self, term: str) -> bool:
         """Whether the term names a node or a group (directly, or as a class with its ancestor)."""
         found = self.lookup(term) or self.group(term) or self.class_with_ancestor(term)

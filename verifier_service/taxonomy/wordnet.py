@@ -199,6 +199,35 @@ class WordNetTaxonomy:
         return related.pop() if len(related) == 1 else None
 
     @_owns_the_reader
+    def explain_pair(self, ground_truth: str, prediction: str) -> dict[str, Any] | None:
+        """The senses behind ``categorise``: the ground truth's sense, the prediction's senses that
+        relate to it, and how many steps apart."""
+        category = self.categorise(ground_truth, prediction)
+        truth = self._sense(ground_truth)
+        if category is None or truth is None:
+            return None
+        guesses = [g for g in self.senses(prediction, broad=True) if self._relation(truth, g) is category]
+        guess = min(guesses, key=lambda g: g.name())
+        steps = self._distance_up(truth, guess) if category in (Category.LESS_SPECIFIC, Category.GENERIC) else None
+        if steps is not None:
+            text = (
+                f"{guess.name()} is {steps} hypernym step{'s' if steps != 1 else ''} above {truth.name()}; "
+                f"{'within' if steps <= self.close_distance else 'beyond'} the close distance of "
+                f"{self.close_distance} -> {category.value}"
+            )
+        elif category is Category.SPECIFIC:
+            text = f"both name the synset {truth.name()} -> specific"
+        else:
+            text = f"{guess.name()} is a hyponym of {truth.name()} -> more specific"
+        return {
+            "taxonomy": f"{self.name}@{self.version}",
+            "ground_truth_node": {"name": truth.name(), "definition": truth.definition()},
+            "prediction_node": {"name": guess.name(), "definition": guess.definition()},
+            "relation": {"specific": "same node", "more specific": "descendant"}.get(category.value, "ancestor"),
+            "text": text,
+        }
+
+    @_owns_the_reader
     def knows(self, term: str) -> bool:
         """Whether WordNet has a sense of the term among the photographable things (or noun.Tops)."""
         return bool(self.senses(term, broad=True))
