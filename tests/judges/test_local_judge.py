@@ -11,6 +11,7 @@ from conftest import REPO
 from support.processes import ServerProcess, free_port
 
 from verifier_service.grading import CATEGORY_NAMES, Judgement, JudgeRequest
+from verifier_service.judges.scoring import CONTENT_FREE_REQUESTS
 from verifier_service.judges.transformers_judge import ModelLocation, TransformersJudge
 
 pytestmark = pytest.mark.slow
@@ -57,6 +58,22 @@ async def test_identity_names_model_file_hash_and_prompt(judge):
     identity = await judge.identity()
     assert identity.startswith("transformers:SmolLM2-135M-Instruct.Q4_1.gguf@")
     assert identity.endswith("|prompt=v1")
+
+
+async def test_content_free_calibration_with_the_real_model(judge, smollm2_path):
+    calibrated = TransformersJudge(ModelLocation.from_path(smollm2_path), threads=2, calibration="content_free")
+    assert (await calibrated.identity()) == (await judge.identity()) + "|calibration=content_free"
+    pairs = [JudgeRequest("sushi", "japanese food"), JudgeRequest("american robin", "small brown bird")]
+    raw, after = await judge.judge(pairs), await calibrated.judge(pairs)
+    content_free = await judge.judge(list(CONTENT_FREE_REQUESTS))
+    prior = {c: sum(o.probabilities[c] for o in content_free) / len(content_free) for c in CATEGORY_NAMES}
+    # the uncalibrated model's prior leans on one reply, whatever the pair (why it was below chance)
+    assert max(prior.values()) > 0.5
+    for before, now in zip(raw, after, strict=True):
+        assert_distribution(now)
+        ratios = {c: before.probabilities[c] / prior[c] for c in CATEGORY_NAMES}
+        total = sum(ratios.values())
+        assert now.probabilities == pytest.approx({c: r / total for c, r in ratios.items()}, abs=1e-4)
 
 
 def run_local_environment() -> dict[str, str]:

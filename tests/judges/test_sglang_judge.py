@@ -15,6 +15,7 @@ from verifier_service.config import Settings
 from verifier_service.grading import CATEGORY_NAMES, Category, GradeInput, Grader, JudgeRequest, Source, Status
 from verifier_service.judges.chat_prompt import ChatPromptEncoder, load_tokenizer
 from verifier_service.judges.resilience import JudgeUnavailableError, RemotePolicy
+from verifier_service.judges.scoring import CONTENT_FREE_REQUESTS
 from verifier_service.judges.sglang import SGLangJudge
 
 FAST = RemotePolicy(timeout=5, attempt_timeout=3, retries=1, backoff_max=0.1, breaker_failures=2, breaker_reset=0.5)
@@ -95,6 +96,29 @@ async def test_identity_comes_from_the_server_and_a_wrong_model_is_refused(stub,
         await wrong.judge([JudgeRequest("dog", "samoyed")])
     await judge.aclose()
     await wrong.aclose()
+
+
+async def test_content_free_calibration_divides_by_the_prior_scored_once(stub, smollm2_tokenizer_dir):
+    plain = make_judge(stub.url, smollm2_tokenizer_dir)
+    calibrated = make_judge(stub.url, smollm2_tokenizer_dir, calibration="content_free")
+    assert await calibrated.identity() == "sglang:stub/judge-model|prompt=v1|scoring=options|calibration=content_free"
+    pairs = [JudgeRequest("dog", "samoyed"), JudgeRequest("cat", "lynx")]
+    raw = await plain.judge(pairs)
+    content_free = await plain.judge(list(CONTENT_FREE_REQUESTS))
+    httpx.delete(stub.url + "/_requests")
+    first = await calibrated.judge(pairs)
+    again = await calibrated.judge(pairs[:1])
+    scored = [b for b in stub.requests() if "return_logprob" in b]
+    assert len(scored) == len(CONTENT_FREE_REQUESTS) + 3  # the prior once, then one request per pair
+    # Zhao et al. 2021: p(c | pair) / mean over content-free pairs of p(c | content-free), renormalised
+    prior = {c: sum(o.probabilities[c] for o in content_free) / len(content_free) for c in CATEGORY_NAMES}
+    for before, after in zip(raw, first, strict=True):
+        ratios = {c: before.probabilities[c] / prior[c] for c in CATEGORY_NAMES}
+        total = sum(ratios.values())
+        assert after.probabilities == pytest.approx({c: r / total for c, r in ratios.items()})
+    assert first[0].category is Category.MORE_SPECIFIC and again[0] == first[0]
+    await plain.aclose()
+    await calibrated.aclose()
 
 
 async def test_service_grades_through_sglang_given_only_a_url(stub, smollm2_tokenizer_dir, app_server, tmp_path):

@@ -29,7 +29,7 @@ def build_judge(name: str, settings: JudgeSettings) -> Judge:
         from verifier_service.judges.transformers_judge import ModelLocation, TransformersJudge
 
         location = ModelLocation.from_path(resolve_model_path(settings.model))
-        return TransformersJudge(location, name=name, threads=settings.threads)
+        return TransformersJudge(location, name=name, threads=settings.threads, calibration=settings.calibration)
     if isinstance(settings, SGLangJudgeSettings):
         from verifier_service.judges.sglang import SGLangJudge
 
@@ -42,6 +42,7 @@ def build_judge(name: str, settings: JudgeSettings) -> Judge:
             api_key=settings.api_key,
             policy=settings.policy,
             prefill_prompt=settings.prefill_prompt,
+            calibration=settings.calibration,
         )
     if isinstance(settings, OpenAIJudgeSettings):
         from verifier_service.judges.openai_compat import OpenAICompatibleJudge

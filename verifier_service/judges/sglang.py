@@ -56,7 +56,13 @@ from verifier_service.judges.resilience import (
     RemotePolicy,
     check_response,
 )
-from verifier_service.judges.scoring import judgement_from_option_logprobs
+from verifier_service.judges.scoring import (
+    CONTENT_FREE_REQUESTS,
+    Calibration,
+    calibration_label,
+    judgement_from_option_logprobs,
+    option_prior,
+)
 
 
 class SGLangJudge:
@@ -70,9 +76,12 @@ class SGLangJudge:
         api_key: str | None = None,
         policy: RemotePolicy | None = None,
         prefill_prompt: bool = True,
+        calibration: Calibration = "none",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
+        self.calibration = calibration
+        self._prior: list[float] | None = None  # scored once, with the first pairs (``_calibrate``)
         self.policy = policy or RemotePolicy()
         self.prefill_prompt = prefill_prompt
         self._caller = RemoteCaller(self.policy)
@@ -115,7 +124,7 @@ class SGLangJudge:
     async def identity(self) -> str:
         # A configured model name lets cached grades be served even while the server is down.
         model = self._configured_model or await self._served_model()
-        return f"sglang:{model}|prompt={PROMPT_VERSION}|scoring=options"
+        return f"sglang:{model}|prompt={PROMPT_VERSION}|scoring=options" + calibration_label(self.calibration)
 
     async def _prompt_encoder(self) -> ChatPromptEncoder:
         async with self._setup_lock:
@@ -148,7 +157,7 @@ class SGLangJudge:
 
         return await self._caller.call(attempt)
 
-    async def _judge_pair(self, encoder: ChatPromptEncoder, request: JudgeRequest) -> JudgeOutcome:
+    async def _option_totals(self, encoder: ChatPromptEncoder, request: JudgeRequest) -> list[float] | JudgeFailure:
         options = encoder.option_ids
         *prefill, score = self.request_bodies(encoder.prompt_ids(request), options)
         try:
@@ -163,14 +172,40 @@ class SGLangJudge:
             size = len(answer) if isinstance(answer, list) else type(answer).__name__
             return JudgeFailure(f"/generate answered {size} results for {len(options)} sequences", FailureKind.PROTOCOL)
         try:
-            totals = [_reply_logprob(row, option) for row, option in zip(answer, options, strict=True)]
-            return judgement_from_option_logprobs(totals)
-        except (JudgeProtocolError, ValueError, TypeError, KeyError) as exc:
+            return [_reply_logprob(row, option) for row, option in zip(answer, options, strict=True)]
+        except (JudgeProtocolError, TypeError, KeyError) as exc:
             return JudgeFailure(f"malformed answer from SGLang: {exc}", FailureKind.PROTOCOL)
+
+    async def _judge_pair(self, encoder: ChatPromptEncoder, request: JudgeRequest) -> JudgeOutcome:
+        totals = await self._option_totals(encoder, request)
+        if isinstance(totals, JudgeFailure):
+            return totals
+        try:
+            return judgement_from_option_logprobs(totals, self._prior)
+        except ValueError as exc:
+            return JudgeFailure(f"malformed answer from SGLang: {exc}", FailureKind.PROTOCOL)
+
+    async def _calibrate(self, encoder: ChatPromptEncoder) -> JudgeFailure | None:
+        """Score the content-free pairs once (``scoring.py``); a failure fails this batch, and the next
+        batch tries again: an uncalibrated verdict is never given in a calibrated judge's name."""
+        if self.calibration == "none" or self._prior is not None:
+            return None
+        async with self._setup_lock:
+            if self.calibration == "none" or self._prior is not None:
+                return None
+            scored = await asyncio.gather(*(self._option_totals(encoder, r) for r in CONTENT_FREE_REQUESTS))
+            for totals in scored:
+                if isinstance(totals, JudgeFailure):
+                    return JudgeFailure(f"calibrating: {totals.reason}", totals.kind)
+            self._prior = option_prior(scored)  # type: ignore[arg-type]
+        return None
 
     async def judge(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
         await self._served_model()  # a wrong model must never grade
         encoder = await self._prompt_encoder()
+        failure = await self._calibrate(encoder)
+        if failure is not None:
+            return [failure] * len(requests)
         # One request per pair, all at once: the caller's semaphore bounds how many are in flight.
         return list(await asyncio.gather(*(self._judge_pair(encoder, request) for request in requests)))
 

@@ -25,7 +25,13 @@ from typing import Any
 from verifier_service.grading.types import Judgement, JudgeOutcome, JudgeRequest
 from verifier_service.judges.chat_prompt import ChatPromptEncoder
 from verifier_service.judges.prompt import PROMPT_VERSION
-from verifier_service.judges.scoring import judgement_from_option_logprobs
+from verifier_service.judges.scoring import (
+    CONTENT_FREE_REQUESTS,
+    Calibration,
+    calibration_label,
+    judgement_from_option_logprobs,
+    option_prior,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +75,14 @@ class ModelLocation:
 class TransformersJudge:
     """Scores the six categories by log-probability with a local causal LM."""
 
-    def __init__(self, location: ModelLocation, *, name: str = "local", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        location: ModelLocation,
+        *,
+        name: str = "local",
+        threads: int | None = None,
+        calibration: Calibration = "none",
+    ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -81,11 +94,19 @@ class TransformersJudge:
         tokenizer = AutoTokenizer.from_pretrained(location.directory, **kwargs)
         self._encoder = ChatPromptEncoder(tokenizer)
         self._model = AutoModelForCausalLM.from_pretrained(location.directory, **kwargs).eval()
-        self._identity = f"transformers:{location.label}@{location.fingerprint()}|prompt={PROMPT_VERSION}"
+        self._identity = (
+            f"transformers:{location.label}@{location.fingerprint()}|prompt={PROMPT_VERSION}"
+            + calibration_label(calibration)
+        )
         self._options = self._encoder.option_ids
         self._pad = self._encoder.end_of_turn
         self._lock = threading.Lock()
         self._prefix_ids, self._prefix_cache = self._build_prefix_cache()
+        self._prior = (
+            option_prior([self._option_totals(r) for r in CONTENT_FREE_REQUESTS])
+            if calibration == "content_free"
+            else None
+        )
         log.info("in-process judge %s ready (%s)", name, self._identity)
 
     async def identity(self) -> str:
@@ -108,6 +129,10 @@ class TransformersJudge:
 
     # ---- scoring ---------------------------------------------------------------------
     def _score(self, request: JudgeRequest, *, share_prefix: bool = True) -> Judgement:
+        return judgement_from_option_logprobs(self._option_totals(request, share_prefix=share_prefix), self._prior)
+
+    def _option_totals(self, request: JudgeRequest, *, share_prefix: bool = True) -> list[float]:
+        """log P(reply | prompt) of each category reply, in ``CATEGORIES`` order."""
         torch = self._torch
         ids = self._encoder.prompt_ids(request)
         start = len(self._prefix_ids)
@@ -139,7 +164,7 @@ class TransformersJudge:
             for j in range(1, len(option)):
                 total += logprobs[row, j - 1, option[j]].item()
             totals.append(total)
-        return judgement_from_option_logprobs(totals)
+        return totals
 
     def _score_all(self, requests: Sequence[JudgeRequest]) -> list[JudgeOutcome]:
         with self._lock:  # one forward pass at a time: the model is shared
