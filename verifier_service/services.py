@@ -20,6 +20,7 @@ from verifier_service.grading import Grader, GradingLimits, GradingResult
 from verifier_service.grading.explanations import explain_grade
 from verifier_service.grading.ports import Coordinator, GradeCache, Judge
 from verifier_service.grading.types import GradeInput
+from verifier_service.group_rewards import GroupRewards
 from verifier_service.judges.prompt import PROMPT_VERSION
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.store.audit import AuditEntry, AuditLog
@@ -112,6 +113,7 @@ class Services:
     grader: Grader
     audit_log: AuditLog | None
     admission: Admission
+    group_rewards: GroupRewards
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
 
@@ -277,6 +279,7 @@ async def build_services(
         grader=grader,
         audit_log=build_audit_log(settings),
         admission=Admission(settings.max_items_in_flight),
+        group_rewards=GroupRewards(state, grader, ttl_s=settings.group_ttl_s, poll_s=settings.group_poll_s),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,
     )

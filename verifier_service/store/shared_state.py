@@ -6,12 +6,15 @@
 - ``RedisState``: the Redis the grade cache uses (``cache: redis``), for replicas on several
   machines; durable as Redis is configured (the shipped compose file: append-only file).
 
-Two shapes of state:
+Three shapes of state:
 
 - documents: named blobs by kind (an uploaded taxonomy's JSON), with a revision per kind that
   changes on every put or delete of that kind;
 - logs: append-only entries by log name (corrections), numbered 1, 2, ... in the order they
-  were appended; a reader asks for the entries after the last number it saw.
+  were appended; a reader asks for the entries after the last number it saw;
+- groups: rollouts of one GRPO group arriving from any process or replica (``group_rewards.py``):
+  a group's size is fixed by its first member, a member is kept once (the first value wins:
+  a rollout sent again is idempotent), and the group expires ``ttl_s`` after its last change.
 
 Readers poll a revision or a log's length (one cheap read) and reload only what changed; each
 feature states how stale it may be (``Synced``).
@@ -26,6 +29,18 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
+
+
+class GroupConflict(ValueError):
+    """A member its group refuses."""
+
+
+class GroupSizeMismatch(GroupConflict):
+    """The member says the group has another size than its first member said."""
+
+
+class GroupFull(GroupConflict):
+    """The group already holds its size of other members."""
 
 
 class SharedState(Protocol):
@@ -50,6 +65,15 @@ class SharedState(Protocol):
         ...
 
     async def length(self, log: str) -> int: ...
+
+    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+        """Keep ``value`` for ``member`` (unless it is already there); the value kept. ``GroupConflict``
+        when ``size`` is not the group's, or the group already holds ``size`` other members."""
+        ...
+
+    async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
+        """The group's size and members (0 and none when there is no such group, or it expired)."""
+        ...
 
     async def check_ready(self) -> None: ...
 
@@ -82,7 +106,18 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS revisions (kind TEXT PRIMARY KEY, revision INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS logs (log TEXT NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL, PRIMARY KEY (log, seq));
+CREATE TABLE IF NOT EXISTS group_sizes (grp TEXT PRIMARY KEY, size INTEGER NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS group_members (
+    grp TEXT NOT NULL, member TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (grp, member)
+);
+CREATE INDEX IF NOT EXISTS group_expiry ON group_sizes (expires_at);
 """
+
+
+def _conflict(group: str, size: int, stored: int) -> GroupConflict:
+    if stored != size:
+        return GroupSizeMismatch(f"group {group!r} has size {stored} (from its first rollout), not {size}")
+    return GroupFull(f"group {group!r} already holds its {size} rollouts; this one is one too many")
 
 
 class SQLiteState:
@@ -143,6 +178,46 @@ class SQLiteState:
 
         return int(self._transaction(work))  # type: ignore[call-overload]
 
+    def _add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+        def work(conn: sqlite3.Connection) -> bytes:
+            now = time.time()
+            expired = [row[0] for row in conn.execute("SELECT grp FROM group_sizes WHERE expires_at < ?", (now,))]
+            for name in expired:  # bounded: a group lives ttl_s after its last change
+                conn.execute("DELETE FROM group_members WHERE grp = ?", (name,))
+                conn.execute("DELETE FROM group_sizes WHERE grp = ?", (name,))
+            row = conn.execute("SELECT size FROM group_sizes WHERE grp = ?", (group,)).fetchone()
+            if row is not None and row[0] != size:
+                raise _conflict(group, size, row[0])
+            kept = conn.execute(
+                "SELECT value FROM group_members WHERE grp = ? AND member = ?", (group, member)
+            ).fetchone()
+            if kept is not None:
+                return bytes(kept[0])
+            (count,) = conn.execute("SELECT COUNT(*) FROM group_members WHERE grp = ?", (group,)).fetchone()
+            if count >= size:
+                raise _conflict(group, size, size)
+            conn.execute("INSERT OR REPLACE INTO group_sizes VALUES (?, ?, ?)", (group, size, now + ttl_s))
+            conn.execute("INSERT INTO group_members VALUES (?, ?, ?)", (group, member, value))
+            return value
+
+        return self._transaction(work)  # type: ignore[return-value]
+
+    def _group(self, group: str) -> tuple[int, dict[str, bytes]]:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT size FROM group_sizes WHERE grp = ? AND expires_at >= ?", (group, time.time())
+            ).fetchone()
+            if row is None:
+                return 0, {}
+            members = self._conn.execute("SELECT member, value FROM group_members WHERE grp = ?", (group,))
+            return row[0], {member: bytes(value) for member, value in members}
+
+    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+        return await asyncio.to_thread(self._add_to_group, group, size, member, value, ttl_s)
+
+    async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
+        return await asyncio.to_thread(self._group, group)
+
     async def put_document(self, kind: str, name: str, content: bytes) -> None:
         await asyncio.to_thread(self._put, kind, name, content)
 
@@ -178,6 +253,21 @@ class SQLiteState:
             self._conn.close()
 
 
+# One atomic step on the server: the size check, the idempotent insert, the bound, the expiry.
+# Returns {code, value}: {1, kept value}, {-1, the group's size}, {-2, size} for one member too many.
+_ADD_TO_GROUP = """
+local size = redis.call('GET', KEYS[1])
+if size and tonumber(size) ~= tonumber(ARGV[1]) then return {-1, size} end
+local kept = redis.call('HGET', KEYS[2], ARGV[2])
+if kept then return {1, kept} end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[1]) then return {-2, ARGV[1]} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return {1, ARGV[3]}
+"""
+
+
 class RedisState:
     """The shared store: a hash of documents and a revision counter per kind, a list per log.
 
@@ -191,6 +281,7 @@ class RedisState:
         self.url = url
         self._redis = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._prefix = prefix
+        self._add_script = self._redis.register_script(_ADD_TO_GROUP)
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -224,6 +315,22 @@ class RedisState:
 
     async def length(self, log: str) -> int:
         return int(await self._redis.llen(self._key("log", log)))
+
+    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+        keys = [self._key("group", group, "size"), self._key("group", group, "members")]
+        code, kept = await self._add_script(keys=keys, args=[size, member, value, int(ttl_s * 1000)])
+        if code < 0:
+            raise _conflict(group, size, int(kept))
+        return bytes(kept)
+
+    async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(self._key("group", group, "size"))
+            pipe.hgetall(self._key("group", group, "members"))
+            size, members = await pipe.execute()
+        if size is None:
+            return 0, {}
+        return int(size), {name.decode(): bytes(value) for name, value in members.items()}
 
     async def check_ready(self) -> None:
         await self._redis.ping()

@@ -1,0 +1,189 @@
+"""Groups assembled by the service from rollouts arriving alone, in any order, on several replicas:
+the rewards are exactly ``trainer_client.rewards``'s for the same groups."""
+
+import asyncio
+import random
+
+import httpx
+import pytest
+from support.fakes import ScriptedJudge
+
+from trainer_client.rewards import best_of_rollout_rewards, static_rewards
+from verifier_service.config import Settings
+from verifier_service.grading import Category
+
+TRUTH = "zorblax"
+# answer -> the category it gets (from the judge's table, a rule, or no tag at all)
+ANSWERS = {
+    "alpha": "specific",
+    "omega": "more specific",
+    "beta": "less specific",
+    "gamma": "generic",
+    "delta": "wrong",
+    "I don't know": "abstain",  # a rule
+    None: "unparseable",  # no <answer> tag
+    "broken": "error",  # the judge fails on it
+}
+TABLE = {
+    (TRUTH, "alpha"): Category.SPECIFIC,
+    (TRUTH, "omega"): Category.MORE_SPECIFIC,
+    (TRUTH, "beta"): Category.LESS_SPECIFIC,
+    (TRUTH, "gamma"): Category.GENERIC,
+    (TRUTH, "delta"): Category.WRONG,
+}
+
+
+def judge() -> ScriptedJudge:
+    return ScriptedJudge(TABLE, fail_pairs=frozenset({(TRUTH, "broken")}))
+
+
+def completion(answer):
+    return "<think>hmm</think>" + (f"<answer>{answer}</answer>" if answer is not None else "no tag")
+
+
+def seeded_groups(seed: int, groups: int, size: int):
+    rng = random.Random(seed)
+    answers = list(ANSWERS)
+    rollouts = []
+    for g in range(groups):
+        for i in range(size):
+            answer = rng.choice(answers)
+            rollouts.append({"group": f"uid-{seed}-{g}", "group_size": size, "rollout": i, "ground_truth": TRUTH,
+                             "completion": completion(answer), "_category": ANSWERS[answer]})  # fmt: skip
+    return rollouts
+
+
+async def post_one_by_one(clients, rollouts, seed, **options):
+    """Every rollout in a call of its own, all at once, in shuffled order, spread over the clients."""
+    order = list(range(len(rollouts)))
+    random.Random(seed).shuffle(order)
+
+    async def send(n, index):
+        item = {k: v for k, v in rollouts[index].items() if not k.startswith("_")}
+        answer = await clients[n % len(clients)].post("/groups/rollouts", json={"rollouts": [item], **options})
+        assert answer.status_code == 200, answer.text
+        return index, answer.json()["rewards"][0]
+
+    found = dict(await asyncio.gather(*(send(n, i) for n, i in enumerate(order))))
+    return [found[i] for i in range(len(rollouts))]
+
+
+def expected(rollouts, mode="all"):
+    return best_of_rollout_rewards([r["_category"] for r in rollouts], [r["group"] for r in rollouts], mode)
+
+
+@pytest.mark.parametrize("mode", ["all", "single"])
+async def test_rollouts_one_at_a_time_get_exactly_the_methods_rewards(asgi_server, tmp_path, mode):
+    rollouts = seeded_groups(seed=7, groups=12, size=5)
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        answers = await post_one_by_one([http], rollouts, seed=1, mode=mode, wait_s=30)
+    assert [a["reward"] for a in answers] == expected(rollouts, mode)
+    assert [a["category"] for a in answers] == [r["_category"] for r in rollouts]
+    for answer, rollout in zip(answers, rollouts, strict=True):
+        assert answer["arrived"] == 5
+        if answer["reward"] is None:  # not graded itself, or an ungraded sibling might have been the best
+            assert answer["status"] == "unscorable"
+            why = "judge_error: scripted failure" if rollout["_category"] == "error" else "was not graded"
+            assert why in answer["error"]
+        else:
+            assert answer["status"] == "ok"
+
+
+async def test_each_rollout_is_graded_when_it_arrives_and_a_late_group_is_incomplete(asgi_server, tmp_path):
+    scripted = judge()
+    first = {"group": "g", "group_size": 3, "rollout": 0, "ground_truth": TRUTH, "completion": completion("beta")}
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": scripted}) as server, server.client() as http:
+        alone = (await http.post("/groups/rollouts", json={"rollouts": [first], "wait_s": 0.3})).json()["rewards"][0]
+        assert len(scripted.judged) == 1  # graded before its siblings exist
+        assert alone == {"group": "g", "rollout": "0", "status": "incomplete", "category": "less specific",
+                         "reward": None, "group_best": "less specific", "arrived": 1,
+                         "error": "1 of 3 rollouts arrived before the deadline"}  # fmt: skip
+        # sent again: idempotent (the same rollout, not a second one)
+        again = (await http.post("/groups/rollouts", json={"rollouts": [first], "wait_s": 0.2})).json()["rewards"][0]
+        assert again["arrived"] == 1
+        # a size that disagrees with the group's first rollout
+        wrong_size = await http.post("/groups/rollouts", json={"rollouts": [{**first, "rollout": 1, "group_size": 4}]})
+        assert wrong_size.status_code == 422 and "has size 3" in wrong_size.json()["detail"]
+        by_answer = {k: v for k, v in first.items() if k != "completion"} | {"rollout": 2, "answer": "delta"}
+        rest = [{**first, "rollout": 1, "completion": completion("alpha")}, by_answer]
+        done = (await http.post("/groups/rollouts", json={"rollouts": rest})).json()["rewards"]
+        assert [(r["reward"], r["status"]) for r in done] == [(1.0, "ok"), (0.0, "ok")]
+        assert done[0]["group_best"] == "specific"
+        one_more = await http.post("/groups/rollouts", json={"rollouts": [{**first, "rollout": "extra"}]})
+        assert one_more.status_code == 409 and "one too many" in one_more.json()["detail"]
+        bad = await http.post("/groups/rollouts", json={"rollouts": [{**first, "answer": "x"}]})  # both
+        assert bad.status_code == 422 and "exactly one of answer and completion" in bad.text
+        outside = await http.post("/groups/rollouts", json={"rollouts": [{**first, "rollout": 3}]})
+        assert outside.status_code == 422 and "outside a group of 3" in outside.text
+
+
+async def test_an_unparseable_answer_is_minus_one_without_a_judge_call_and_static_schemes(asgi_server, tmp_path):
+    scripted = judge()
+    rollouts = [
+        {"group": "s", "group_size": 4, "rollout": i, "ground_truth": TRUTH, "completion": completion(a)}
+        for i, a in enumerate([None, "gamma", "delta", "I don't know"])
+    ]
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": scripted}) as server, server.client() as http:
+        answer = (await http.post("/groups/rollouts", json={"rollouts": rollouts, "scheme": "scala1"})).json()
+    assert [r["reward"] for r in answer["rewards"]] == static_rewards(
+        ["unparseable", "generic", "wrong", "abstain"], "scala1"
+    )
+    assert {(r.ground_truth, r.prediction) for r in scripted.judged} == {(TRUTH, "gamma"), (TRUTH, "delta")}
+
+
+async def test_groups_split_over_two_replicas_sharing_a_real_redis(asgi_server, redis_server, tmp_path):
+    settings = [
+        Settings(data_dir=tmp_path / name, cache="redis", redis_url=redis_server.url, group_poll_s=0.02)
+        for name in ("a", "b")
+    ]
+    rollouts = seeded_groups(seed=11, groups=10, size=4)
+    async with (
+        asgi_server(settings[0], {"j": judge()}) as one,
+        asgi_server(settings[1], {"j": judge()}) as other,
+        one.client() as first,
+        other.client() as second,
+    ):
+        answers = await post_one_by_one([first, second], rollouts, seed=3, wait_s=30)
+    assert [a["reward"] for a in answers] == expected(rollouts)
+    assert all(a["arrived"] == 4 for a in answers)
+
+
+OPENRLHF_PROMPT = (
+    "<|im_start|>user\nWhat bird is this? Answer in <answer></answer> tags.<|im_end|>\n<|im_start|>assistant\n"
+)
+
+
+async def test_openrlhf_payloads_grouped_by_prompt_and_label(asgi_server, tmp_path):
+    """OpenRLHF 0.11's exact payload (openrlhf/utils/agent.py: one query per call)."""
+
+    def payload(answer, label=TRUTH, prompt=OPENRLHF_PROMPT):
+        return {"query": [prompt + completion(answer) + "<|im_end|>"], "prompts": [prompt], "labels": [label]}
+
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        url = "/openrlhf/reward?group_size=3&linger_s=0.2"
+        calls = [http.post(url, json=payload(a)) for a in ("beta", "beta", None)]  # equal answers: two rollouts
+        answers = [r.json() for r in await asyncio.gather(*calls)]
+        assert [a["rewards"] for a in answers] == [1.0, 1.0, -1.0] == [a["scores"] for a in answers]
+        assert answers[0]["extra_logs"] == {"graded": 1.0} and answers[2]["extra_logs"] == {"graded": 0.0}
+        # the same prompt and label again while the group is known: ambiguous, refused, never merged
+        again = await http.post(url, json=payload("alpha"))
+        assert again.status_code == 409 and "make each sample's prompt distinct" in again.json()["detail"]
+        # two samples with one prompt and label at once: the waiting calls learn it too
+        url2 = "/openrlhf/reward?group_size=2&linger_s=0.3"
+        twice = [http.post(url2, json=payload(a, label="quux")) for a in ("alpha", "beta", "gamma", "delta")]
+        statuses = sorted(r.status_code for r in await asyncio.gather(*twice))
+        assert statuses == [409, 409, 409, 409]
+
+
+async def test_openrlhf_without_a_reward_answers_503_so_it_retries(asgi_server, tmp_path):
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        body = {"query": ["x<answer>broken</answer>"], "prompts": ["x"], "labels": [TRUTH]}
+        answer = await http.post("/openrlhf/reward?group_size=1", json=body)
+    assert answer.status_code == 503 and "judge_error" in answer.json()["detail"]
+
+
+def test_the_openapi_schema_documents_the_group_endpoints(app_server, tmp_path):
+    with app_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        paths = http.get("/openapi.json").json()["paths"]
+    assert {"/groups/rollouts", "/openrlhf/reward"} <= set(paths)
+    assert isinstance(httpx.Response(200).status_code, int)

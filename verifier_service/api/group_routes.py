@@ -1,0 +1,200 @@
+"""Rewards for rollouts that arrive one at a time: ``POST /groups/rollouts`` (any trainer; verl's
+reward loop through ``trainer_client.verl_reward``) and ``POST /openrlhf/reward`` (OpenRLHF's
+``--remote_rm_url`` protocol). The groups are assembled by ``group_rewards.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trainer_client.extraction import extract_answer
+from verifier_service.api.auth import KeyFirstRoute
+from verifier_service.api.deps import ServicesDep
+from verifier_service.api.schemas import Name, ProblemDetail
+from verifier_service.group_rewards import AmbiguousGroup, Mode, Rollout, Scheme
+from verifier_service.store.shared_state import GroupConflict, GroupSizeMismatch
+from verifier_service.taxonomy.bounds import MAX_TERM_CHARS
+
+router = APIRouter(route_class=KeyFirstRoute)
+
+MAX_GROUP_SIZE = 1024
+MAX_WAIT_S = 600.0
+MAX_COMPLETION_CHARS = 65_536
+ERRORS = {
+    409: {"model": ProblemDetail, "description": "A rollout too many for its group (two samples under one group)"},
+    422: {"model": ProblemDetail, "description": "Invalid request, or a group size that disagrees with the group's"},
+    503: {"model": ProblemDetail, "description": "Overloaded: retry after the Retry-After header's seconds"},
+}
+
+
+class RolloutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group: str = Field(min_length=1, max_length=256, description="The group's identity (verl: the rollout's uid)")
+    group_size: int = Field(ge=1, le=MAX_GROUP_SIZE, description="Rollouts in the group (verl: rollout.n)")
+    rollout: str | int = Field(description="This rollout's id in its group; an index 0..size-1 where order matters")
+    ground_truth: str = Field(min_length=1, max_length=MAX_TERM_CHARS)
+    answer: str | None = Field(default=None, max_length=MAX_COMPLETION_CHARS, description="The answer as extracted")
+    completion: str | None = Field(
+        default=None,
+        max_length=MAX_COMPLETION_CHARS,
+        description="The full completion: its first <answer>...</answer> is read, exactly as the method reads it",
+    )
+    taxonomy: Name | None = Field(default=None, description="This rollout's taxonomy (overrides the request's)")
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> RolloutIn:
+        if (self.answer is None) == (self.completion is None):
+            raise ValueError("send exactly one of answer and completion")
+        if isinstance(self.rollout, str) and not 1 <= len(self.rollout) <= 128:
+            raise ValueError("a rollout id is 1-128 characters")
+        return self
+
+    def to_rollout(self) -> Rollout:
+        text = extract_answer(self.completion) if self.completion is not None else (self.answer or "").strip() or None
+        return Rollout(self.group, self.group_size, str(self.rollout), self.ground_truth, text, self.taxonomy)
+
+
+class GroupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rollouts: list[RolloutIn] = Field(min_length=1)
+    taxonomy: Name | None = None
+    judge: Name | None = None
+    scheme: Scheme = Field(default="dynamic", description="dynamic: best-of-rollout; or a static baseline")
+    mode: Mode = Field(default="all", description="all: every best rollout gets 1; single: only the first (by index)")
+    wait_s: float = Field(default=120.0, gt=0, le=MAX_WAIT_S, description="How long to wait for the group")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GroupRequest:
+        if self.mode == "single" and any(isinstance(r.rollout, str) and not r.rollout.isdigit() for r in self.rollouts):
+            raise ValueError("mode 'single' rewards the first best rollout: rollout ids must be indexes")
+        for r in self.rollouts:
+            if str(r.rollout).isdigit() and int(r.rollout) >= r.group_size:
+                raise ValueError(f"rollout index {r.rollout} is outside a group of {r.group_size}")
+        return self
+
+
+class RolloutRewardOut(BaseModel):
+    group: str
+    rollout: str
+    status: Literal["ok", "incomplete", "unscorable", "ambiguous"]
+    category: str = Field(description="One of the six, 'unparseable' (no usable answer: -1) or 'error' (not graded)")
+    reward: float | None = Field(description="None: no reward is known; never a made-up one")
+    group_best: str | None
+    arrived: int
+    error: str | None = None
+
+
+class GroupResponse(BaseModel):
+    rewards: list[RolloutRewardOut]
+
+
+def _check_size(request_items: int, services: ServicesDep) -> None:
+    limit = services.settings.max_items_per_request
+    if request_items > limit:
+        raise HTTPException(413, f"{request_items} rollouts in one request; the limit is {limit}")
+
+
+@router.post("/groups/rollouts", response_model=GroupResponse, responses=ERRORS)
+async def group_rollouts(body: GroupRequest, services: ServicesDep) -> GroupResponse:
+    """Grade rollouts as they arrive and answer, for each, its best-of-rollout reward once its whole
+    group has arrived (from any call, process or replica), or ``incomplete`` at ``wait_s``."""
+    _check_size(len(body.rollouts), services)
+    await services.taxonomies.sync()
+    try:
+        with services.admission.admit(len(body.rollouts)):
+            rewards = await services.group_rewards.submit(
+                [r.to_rollout() for r in body.rollouts],
+                taxonomy=body.taxonomy,
+                judge=body.judge,
+                scheme=body.scheme,
+                mode=body.mode,
+                wait_s=body.wait_s,
+            )
+    except GroupSizeMismatch as exc:
+        raise HTTPException(422, str(exc)) from None
+    except GroupConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    return GroupResponse(rewards=[RolloutRewardOut(**asdict(r)) for r in rewards])
+
+
+# ---- OpenRLHF ---------------------------------------------------------------------------------
+class OpenRLHFRequest(BaseModel):
+    """What OpenRLHF 0.11's ``SingleTurnAgentExecutor._fetch_rewards_via_http`` posts
+    (``openrlhf/utils/agent.py``): the decoded sequence (prompt and response), the prompt, the label."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: list[str] = Field(min_length=1)
+    prompts: list[str] = Field(min_length=1)
+    labels: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _same_length(self) -> OpenRLHFRequest:
+        if not len(self.query) == len(self.prompts) == len(self.labels):
+            raise ValueError("query, prompts and labels must have the same length")
+        return self
+
+
+def _response_of(query: str, prompt: str) -> str:
+    """The response part of OpenRLHF's decoded sequence: what follows the prompt (whose own
+    instructions may show an <answer> tag); the whole query when the prompt is not found in it."""
+    at = query.rfind(prompt) if prompt else -1
+    return query[at + len(prompt) :] if at >= 0 else query
+
+
+@router.post("/openrlhf/reward", responses=ERRORS)
+async def openrlhf_reward(
+    body: OpenRLHFRequest,
+    services: ServicesDep,
+    group_size: Annotated[int, Query(ge=1, le=MAX_GROUP_SIZE, description="n_samples_per_prompt")],
+    taxonomy: Annotated[Name | None, Query()] = None,
+    judge: Annotated[Name | None, Query()] = None,
+    scheme: Annotated[Scheme, Query()] = "dynamic",
+    wait_s: Annotated[float, Query(gt=0, le=170)] = 150.0,
+    linger_s: Annotated[float, Query(ge=0, le=10)] = 1.0,
+) -> dict[str, object]:
+    """OpenRLHF's remote reward protocol, for ``--remote_rm_url 'http://verifier/openrlhf/reward?group_size=8'``.
+
+    OpenRLHF sends no group id: a group is the rollouts with the same prompt and label. Two samples
+    with the same prompt and label at once would be one group: more than ``group_size`` rollouts
+    under one key (within ``group_ttl_s``, or ``linger_s`` after the group completed) answer 409
+    instead. Answers ``{"rewards", "scores", "extra_logs"}`` for one query (OpenRLHF sends one),
+    lists for several; a group that cannot be scored answers 503 (OpenRLHF retries, then logs it and
+    leaves the sample without a reward). ``wait_s`` stays under OpenRLHF's 180 s client timeout.
+    """
+    _check_size(len(body.query), services)
+    rollouts = [
+        Rollout(
+            group="openrlhf:" + hashlib.sha256(f"{prompt}\x00{label}".encode()).hexdigest()[:32],
+            group_size=group_size,
+            rollout=uuid.uuid4().hex,  # OpenRLHF's rollouts carry no id; equal texts are still two rollouts
+            ground_truth=label,
+            answer=extract_answer(_response_of(query, prompt)),
+        )
+        for query, prompt, label in zip(body.query, body.prompts, body.labels, strict=True)
+    ]
+    await services.taxonomies.sync()
+    try:
+        with services.admission.admit(len(rollouts)):
+            rewards = await services.group_rewards.submit(
+                rollouts, taxonomy=taxonomy, judge=judge, scheme=scheme, wait_s=wait_s, linger_s=linger_s
+            )
+    except (GroupConflict, AmbiguousGroup) as exc:
+        raise HTTPException(
+            409, f"{exc}; OpenRLHF groups by prompt and label: make each sample's prompt distinct"
+        ) from None
+    unscored = [r for r in rewards if r.reward is None]
+    if unscored:
+        raise HTTPException(503, f"no reward for {len(unscored)} rollout(s): {unscored[0].status}: {unscored[0].error}")
+    values = [float(r.reward) for r in rewards]  # type: ignore[arg-type]
+    logs = {"graded": [float(r.category not in ("error", "unparseable")) for r in rewards]}
+    if len(values) == 1:
+        return {"rewards": values[0], "scores": values[0], "extra_logs": {k: v[0] for k, v in logs.items()}}
+    return {"rewards": values, "scores": values, "extra_logs": logs}

@@ -1,0 +1,194 @@
+"""Best-of-rollout rewards for trainers that score one rollout at a time: the service assembles
+each GRPO group from rollouts arriving alone, in any order, from any process or replica.
+
+A rollout is graded as soon as it arrives (so judging overlaps the generation of its siblings),
+its category is kept in the shared state under its group (``SharedState.add_to_group``: Redis
+when the replicas share Redis, else the embedded file), and the call waits until the group
+holds ``group_size`` rollouts; then every waiting call answers with its reward, computed by the
+method's own rules (``trainer_client.rewards``: the same code the TRL adapter uses). A group
+that is not complete by the deadline answers ``incomplete``, without a reward: never a made-up
+one. A rollout sent again is idempotent (the first grade is kept); a size that disagrees with
+the group's first rollout, or a rollout too many, is refused.
+
+Waiting costs one read of the group per ``poll_s`` per group and process, however many calls
+wait on it (calls on one replica share a poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import orjson
+
+from trainer_client.protocol import ERROR, UNPARSEABLE
+from trainer_client.ranks import TRAINING_RANK
+from trainer_client.rewards import STATIC_SCHEMES, best_of_rollout_rewards, static_rewards
+from verifier_service.grading import GradeInput, Grader
+from verifier_service.store.shared_state import GroupConflict, SharedState
+
+Scheme = Literal["dynamic", "reward3", "scala1", "scala2", "scala3"]
+Mode = Literal["all", "single"]
+Status = Literal["ok", "incomplete", "unscorable", "ambiguous"]
+
+
+class AmbiguousGroup(ValueError):
+    """More rollouts than the group's size arrived under one group key (two samples would be merged)."""
+
+
+@dataclass(frozen=True)
+class Rollout:
+    group: str
+    group_size: int
+    rollout: str  # its id within the group; an index ("0", "1", ...) where the order matters
+    ground_truth: str
+    answer: str | None  # None: no usable answer (unparseable, -1 without a judge call)
+    taxonomy: str | None = None
+
+
+@dataclass(frozen=True)
+class RolloutReward:
+    group: str
+    rollout: str
+    status: Status
+    category: str  # one of the six, "unparseable", or "error" (not graded)
+    reward: float | None  # None: no reward is known (incomplete, unscorable, not graded)
+    group_best: str | None  # the best category the group reached (dynamic scheme)
+    arrived: int  # rollouts of the group received when it answered
+    error: str | None = None
+
+
+def _best(categories: Sequence[str]) -> str | None:
+    graded = [c for c in categories if c in TRAINING_RANK]
+    return min(graded, key=TRAINING_RANK.__getitem__) if graded else None
+
+
+def _order(member: str) -> tuple[int, int | str]:
+    return (0, int(member)) if member.isdigit() else (1, member)
+
+
+class GroupRewards:
+    def __init__(
+        self, state: SharedState, grader: Grader, *, ttl_s: float = 600.0, poll_s: float = 0.05, linger_s: float = 0.0
+    ) -> None:
+        self._state = state
+        self._grader = grader
+        self.ttl_s = ttl_s
+        self.poll_s = poll_s
+        self.linger_s = linger_s  # after completion, how long more arrivals would make a group ambiguous
+        self._polls: dict[str, asyncio.Task[tuple[int, dict[str, bytes]]]] = {}
+
+    async def submit(
+        self,
+        rollouts: Sequence[Rollout],
+        *,
+        taxonomy: str | None = None,
+        judge: str | None = None,
+        scheme: Scheme = "dynamic",
+        mode: Mode = "all",
+        wait_s: float = 60.0,
+        linger_s: float | None = None,
+    ) -> list[RolloutReward]:
+        """Grade the rollouts, keep them under their groups, and answer once their groups are complete
+        (or at ``wait_s``). Raises ``GroupConflict`` for a rollout its group refuses, before waiting."""
+        deadline = time.monotonic() + wait_s
+        kept = await self._keep(rollouts, await self._grade(rollouts, taxonomy, judge))
+        if scheme != "dynamic":
+            rewards = static_rewards([category for category, _ in kept], scheme)
+            return [
+                RolloutReward(
+                    r.group, r.rollout, "ok" if reward is not None else "unscorable", category, reward, None, 0, error
+                )
+                for r, (category, error), reward in zip(rollouts, kept, rewards, strict=True)
+            ]
+        groups = {r.group: r.group_size for r in rollouts}
+        complete = dict(
+            zip(groups, await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups)), strict=True)
+        )
+        if (self.linger_s if linger_s is None else linger_s) > 0:
+            await asyncio.sleep(self.linger_s if linger_s is None else linger_s)
+            for group in groups:
+                if (await self._state.group(_ambiguity_key(group)))[0]:
+                    raise AmbiguousGroup(
+                        f"more than {groups[group]} rollouts arrived for group {group!r}: two samples share it"
+                    )
+        return [self._reward(r, complete[r.group], mode) for r in rollouts]
+
+    async def _grade(
+        self, rollouts: Sequence[Rollout], taxonomy: str | None, judge: str | None
+    ) -> list[tuple[str, str | None]]:
+        graded: list[tuple[str, str | None]] = [(UNPARSEABLE, None)] * len(rollouts)
+        todo = [i for i, r in enumerate(rollouts) if r.answer is not None]
+        if todo:
+            inputs = [
+                GradeInput(rollouts[i].ground_truth, rollouts[i].answer or "", rollouts[i].taxonomy) for i in todo
+            ]
+            result = await self._grader.grade(inputs, taxonomy=taxonomy, judge=judge)
+            for i, grade in zip(todo, result.grades, strict=True):
+                ok = grade.category is not None
+                graded[i] = (grade.category.value, None) if ok else (ERROR, f"{grade.status.value}: {grade.error}")  # type: ignore[union-attr]
+        return graded
+
+    async def _keep(
+        self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]]
+    ) -> list[tuple[str, str | None]]:
+        kept = []
+        for rollout, (category, error) in zip(rollouts, graded, strict=True):
+            value = orjson.dumps({"category": category, "error": error})
+            try:
+                stored = await self._state.add_to_group(
+                    rollout.group, rollout.group_size, rollout.rollout, value, self.ttl_s
+                )
+            except GroupConflict:
+                # the group's other callers learn of it too, when they look after completing
+                await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", self.ttl_s)
+                raise
+            data = orjson.loads(stored)
+            kept.append((data["category"], data["error"]))
+        return kept
+
+    async def _wait(self, group: str, size: int, deadline: float) -> tuple[int, dict[str, bytes]]:
+        """The group once complete, or as it stands at the deadline. One poll per group in this process."""
+        while True:
+            task = self._polls.get(group)
+            if task is None or task.done():
+                task = self._polls[group] = asyncio.ensure_future(self._state.group(group))
+                task.add_done_callback(lambda t, g=group: self._polls.pop(g, None) if self._polls.get(g) is t else None)
+            found = await asyncio.shield(task)
+            if len(found[1]) >= size or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(min(self.poll_s, max(0.0, deadline - time.monotonic())))
+
+    @staticmethod
+    def _reward(rollout: Rollout, group: tuple[int, dict[str, bytes]], mode: Mode) -> RolloutReward:
+        size, members = group
+        ordered = sorted(members, key=_order)
+        categories = [orjson.loads(members[m])["category"] for m in ordered]
+        errors = {m: orjson.loads(members[m])["error"] for m in ordered}
+        own = categories[ordered.index(rollout.rollout)]
+        best = _best(categories)
+        common = {"group": rollout.group, "rollout": rollout.rollout, "category": own, "arrived": len(members)}
+        if len(members) < rollout.group_size:
+            missing = f"{len(members)} of {rollout.group_size} rollouts arrived before the deadline"
+            return RolloutReward(**common, status="incomplete", reward=None, group_best=best, error=missing)
+        reward = best_of_rollout_rewards(categories, [rollout.group] * len(categories), mode)[
+            ordered.index(rollout.rollout)
+        ]
+        if reward is None:
+            why = errors[
+                rollout.rollout
+            ] or "a rollout of the group was not graded, and it might have been the best: " + next(
+                e for e in errors.values() if e
+            )
+            return RolloutReward(**common, status="unscorable", reward=None, group_best=best, error=why)
+        return RolloutReward(**common, status="ok", reward=reward, group_best=best)
+
+
+def _ambiguity_key(group: str) -> str:
+    return f"{group}\x00ambiguous"
+
+
+assert set(STATIC_SCHEMES) | {"dynamic"} == set(Scheme.__args__)  # type: ignore[attr-defined]
