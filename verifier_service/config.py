@@ -190,6 +190,11 @@ class Settings(BaseSettings):
         default_factory=list, description="keys accepted on /grade, /api/v1/classify/* and write endpoints; none: open"
     )
     api_keys_file: Path | None = Field(default=None, description="a file of API keys, one per line")
+    review_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="reviewer name -> key: the keys allowed to write corrections (they also read); "
+        "with no keys at all the service is open and corrections are written as 'local'",
+    )
     metrics_require_key: bool = Field(default=False, description="protect /metrics with the API keys too")
 
     compat_unknown_model: Literal["reject", "default_judge"] = Field(

@@ -48,6 +48,13 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.cache_hits = Counter("verifier_cache_hits", "Judge-tier pairs found in the cache", registry=self.registry)
+        self.corrections = Counter(
+            "verifier_corrections", "Human corrections recorded, by action (set, revert)", ["action"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.corrections_active = Gauge(
+            "verifier_corrections_active", "Corrections in force (this replica's view)", registry=self.registry
+        )
         self.cache_misses = Counter(
             "verifier_cache_misses", "Judge-tier pairs not found in the cache", registry=self.registry
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from verifier_service.admission import Admission
 from verifier_service.config import Settings
+from verifier_service.corrections import CorrectionsLog
 from verifier_service.grading import Grader, GradingLimits, GradingResult
 from verifier_service.grading.explanations import explain_grade
 from verifier_service.grading.ports import Coordinator, GradeCache, Judge
@@ -114,6 +115,7 @@ class Services:
     audit_log: AuditLog | None
     admission: Admission
     group_rewards: GroupRewards
+    corrections: CorrectionsLog
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
 
@@ -250,6 +252,9 @@ async def build_services(
             metrics.watch_escalations(name, judge)
     metrics.in_flight_limit.set(settings.max_items_in_flight)
     state, taxonomies = await open_taxonomies(settings)
+    corrections = CorrectionsLog(state, sync_interval_s=settings.state_sync_s)
+    await corrections.sync(force=True)
+    metrics.corrections_active.set_function(lambda: len(corrections.book.active))
     cache = build_cache(settings, metrics)
     if settings.default_taxonomy is not None and settings.default_taxonomy not in taxonomies:
         raise ValueError(
@@ -270,6 +275,7 @@ async def build_services(
         memo_size=settings.grade_memo_size,
         memo_bytes=int(settings.grade_memo_mb * 1_000_000),
         limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
+        corrections=lambda: corrections.book,
     )
     return Services(
         settings=settings,
@@ -279,6 +285,7 @@ async def build_services(
         grader=grader,
         audit_log=build_audit_log(settings),
         admission=Admission(settings.max_items_in_flight),
+        corrections=corrections,
         group_rewards=GroupRewards(state, grader, ttl_s=settings.group_ttl_s, poll_s=settings.group_poll_s),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,

@@ -33,9 +33,28 @@ def load_api_keys(settings: Settings) -> tuple[bytes, ...]:
                 f"api_keys_file {path} holds no key (only blank lines or comments): refusing to start open"
             )
         keys += from_file
+    keys += [k.get_secret_value() for k in settings.review_keys.values()]  # a reviewer reads too
     if any(len(k) < 16 for k in keys):
         raise ValueError("API keys must be at least 16 characters long")
     return tuple(k.encode() for k in keys)
+
+
+def reviewer(request: Request, services: ServicesDep) -> str:
+    """The name of the reviewer whose key the request carries (``review_keys``); 403 for a key not
+    allowed to write corrections. With no keys at all (the open, single-user mode): ``local``."""
+    reviewers = services.settings.review_keys
+    if not reviewers and not services.api_keys:
+        return "local"
+    check_api_key(request, services.api_keys)
+    token = (presented_key(request) or "").encode()
+    found = "".join(
+        name for name, key in reviewers.items() if secrets.compare_digest(token, key.get_secret_value().encode())
+    )
+    if not found:
+        raise HTTPException(
+            403, "this key may not write corrections: add it under review_keys, with the reviewer's name"
+        )
+    return found
 
 
 def presented_key(request: Request) -> str | None:

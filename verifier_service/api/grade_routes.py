@@ -39,6 +39,7 @@ async def grade(body: GradeRequest, services: ServicesDep) -> Response:
     """
     items = body.inputs()
     await services.taxonomies.sync()  # other replicas' uploads
+    await services.corrections.sync()  # and corrections
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=body.judge)
     ids = body.ids()
@@ -89,6 +90,7 @@ async def classify(mode: Mode, body: ClassifyRequest, services: ServicesDep) -> 
         warnings.append("verifier_prompt is ignored: this service uses its own versioned prompt")
     items = body.inputs()
     await services.taxonomies.sync()
+    await services.corrections.sync()
     with services.admission.admit(len(items)):
         result = await services.grader.grade(items, taxonomy=body.taxonomy, judge=judge)
     request_id = await services.audit(f"classify/{mode}", result, items, run=body.run_name, taxonomy=body.taxonomy)

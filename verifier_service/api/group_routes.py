@@ -107,6 +107,7 @@ async def group_rollouts(body: GroupRequest, services: ServicesDep) -> GroupResp
     group has arrived (from any call, process or replica), or ``incomplete`` at ``wait_s``."""
     _check_size(len(body.rollouts), services)
     await services.taxonomies.sync()
+    await services.corrections.sync()
     try:
         with services.admission.admit(len(body.rollouts)):
             rewards = await services.group_rewards.submit(
@@ -181,6 +182,7 @@ async def openrlhf_reward(
         for query, prompt, label in zip(body.query, body.prompts, body.labels, strict=True)
     ]
     await services.taxonomies.sync()
+    await services.corrections.sync()
     try:
         with services.admission.admit(len(rollouts)):
             rewards = await services.group_rewards.submit(

@@ -7,11 +7,12 @@ call, ``Grader.grade``, answers a whole batch: the grades in order and the judge
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from verifier_service.grading.categories import Category
+from verifier_service.grading.corrections import CorrectionBook
 from verifier_service.grading.judge_tier import JudgeTier, NamedJudge
 from verifier_service.grading.memo import GradeMemo, MemoKey
 from verifier_service.grading.normalise import normalise
@@ -44,12 +45,16 @@ class PairKey(NamedTuple):
     raw_ground_truth: str = ""  # as sent: the separators it is written with are no list marks
 
 
+EMPTY_BOOK = CorrectionBook()
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A validated batch: the taxonomies it names and the judge it will use."""
 
     taxonomies: Mapping[str | None, LabelTaxonomy | None]
     judge: NamedJudge | None
+    corrections: CorrectionBook = EMPTY_BOOK
 
 
 class Grader:
@@ -72,6 +77,7 @@ class Grader:
         judge_deadline_s: float | None = None,
         memo_size: int = 100_000,
         memo_bytes: int = 64_000_000,
+        corrections: Callable[[], CorrectionBook] | None = None,
     ) -> None:
         if default_judge is None and len(judges) == 1:
             default_judge = next(iter(judges))
@@ -85,6 +91,9 @@ class Grader:
         self._observer = observer or NullObserver()
         self._limits = limits
         self._memo = GradeMemo(memo_size, memo_bytes)
+        # The corrections in force, read at every request; the memo was filled under this version.
+        self._corrections = corrections or (lambda: EMPTY_BOOK)
+        self._memo_corrections = EMPTY_BOOK.version
         # Rule and taxonomy grades are few distinct values: items share one object per value,
         # so everything done per grade downstream (serialising, metrics, audit) is done rarely.
         self._interned: dict[Grade, Grade] = {}
@@ -123,7 +132,11 @@ class Grader:
         names = {taxonomy} | {item.taxonomy for item in items if item.taxonomy}
         trees = {name: self._taxonomy(name) for name in names}
         check_ground_truths(items)
-        return _Plan(trees, chosen)
+        book = self._corrections()
+        if book.version != self._memo_corrections:  # a grade remembered before a correction is never served after it
+            self._memo.clear()
+            self._memo_corrections = book.version
+        return _Plan(trees, chosen, book)
 
     def _judge(self, name: str | None) -> NamedJudge | None:
         name = name or self.default_judge
@@ -210,6 +223,11 @@ class Grader:
         needs_judge: dict[PairKey, JudgeRequest] = {}
         for n, key in enumerate(normal_forms):
             await _breathe(n)
+            corrected = plan.corrections.get((key.ground_truth, key.prediction, key.taxonomy))
+            if corrected is not None:
+                reason = f"correction {corrected.id} (version {corrected.version}) by {corrected.change.who}"
+                by_key[key] = Grade(Status.OK, corrected.category, Source.HUMAN, reason=reason)
+                continue
             outcome = _settle(key, plan.taxonomies[key.taxonomy])
             if isinstance(outcome, Grade):
                 by_key[key] = self._interned.setdefault(outcome, outcome)  # one object per distinct verdict

@@ -54,5 +54,9 @@ class GradeMemo:
             del self._grades[oldest]
             self.bytes -= _cost(oldest)
 
+    def clear(self) -> None:
+        self._grades.clear()
+        self.bytes = 0
+
     def __len__(self) -> int:
         return len(self._grades)

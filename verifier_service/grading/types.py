@@ -17,6 +17,7 @@ class Source(str, Enum):
     TAXONOMY = "taxonomy"
     CACHE = "cache"
     JUDGE = "judge"
+    HUMAN = "human"  # a person's correction (corrections.py): overrides every other tier
 
 
 class Status(str, Enum):

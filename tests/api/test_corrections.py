@@ -1,0 +1,141 @@
+"""Human corrections: they override every tier, on every replica sharing the store, within the
+sync interval; they are recorded, reverted, exported for ``evaluate-judge``, and guarded."""
+
+import asyncio
+import time
+
+import pytest
+from support.fakes import ScriptedJudge
+
+from verifier_service.config import Settings
+from verifier_service.grading import Category
+from verifier_service.judge_evaluation import read_pairs
+
+SUSHI = {"ground_truth": "sushi", "prediction": "Japanese food"}
+READER = "reader-key-0123456789"
+ALICE = "alice-key-0123456789ab"
+
+
+def settings(data_dir, **extra):
+    return Settings(data_dir=data_dir, state_sync_s=0.2, **extra)
+
+
+async def grade(http, item=SUSHI, **options):
+    answer = await http.post("/grade", json={"items": [item], "return_explanations": True, **options})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["grades"][0]
+
+
+async def eventually(check, seconds=2.0):
+    """The corrections apply on every replica within 2 s."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await check()
+        if found or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
+async def test_a_correction_on_one_replica_is_served_by_another_then_reverted(asgi_server, tmp_path):
+    judges = [ScriptedJudge(default=Category.ABSTAIN) for _ in range(2)]
+    async with (
+        asgi_server(settings(tmp_path), {"j": judges[0]}) as one,
+        asgi_server(settings(tmp_path), {"j": judges[1]}) as other,
+        one.client() as first,
+        other.client() as second,
+    ):
+        assert (await grade(second))["category"] == "abstain"  # the judge's grade, now memoised there
+        made = await first.post("/corrections", json={**SUSHI, "category": "generic", "note": "a broad name"})
+        assert made.status_code == 201, made.text
+        correction = made.json()
+        assert correction["before"] == "abstain" and correction["who"] == "local" and correction["id"] == 1
+
+        async def human():
+            graded = await grade(second)
+            return graded if graded["source"] == "human" else None
+
+        graded = await eventually(human)
+        assert graded and graded["category"] == "generic" and graded["correct"] is True
+        assert graded["reason"] == "correction 1 (version 1) by local"
+        # the same pair, however it is spelled, and for a second request in one batch
+        assert (await grade(first, {"ground_truth": "Sushi", "prediction": " japanese  FOOD "}))["source"] == "human"
+
+        listed = (await second.get("/corrections")).json()
+        assert [c["category"] for c in listed["active"]] == ["generic"] and listed["version"] != "none"
+        reverted = await second.post(f"/corrections/{correction['id']}/revert", json={"note": "judge was right"})
+        assert reverted.status_code == 200 and reverted.json()["reverts"] == 1
+
+        async def judge_again():
+            graded = await grade(first)
+            return graded if graded["source"] != "human" else None
+
+        assert (await eventually(judge_again))["category"] == "abstain"
+        history = (await first.get("/corrections", params={"history": "true"})).json()
+        assert [c["action"] for c in history["history"]] == ["set", "revert"] and history["active"] == []
+        again = await first.post(f"/corrections/{correction['id']}/revert", json={})
+        assert again.status_code == 409
+
+
+async def test_two_reviewers_at_once_leave_one_winner_and_both_in_the_history(asgi_server, tmp_path):
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        made = await asyncio.gather(
+            http.post("/corrections", json={**SUSHI, "category": "generic"}),
+            http.post("/corrections", json={**SUSHI, "category": "less specific"}),
+        )
+        assert [m.status_code for m in made] == [201, 201]
+        history = (await http.get("/corrections", params={"history": "true"})).json()
+        winner = max(made, key=lambda m: m.json()["id"]).json()["category"]
+        assert [c["category"] for c in history["active"]] == [winner] and history["active"][0]["version"] == 2
+        assert len(history["history"]) == 2
+        assert (await grade(http))["category"] == winner
+
+
+async def test_export_reads_as_labelled_pairs_and_imports_back(asgi_server, tmp_path):
+    async with asgi_server(settings(tmp_path / "a"), {"j": ScriptedJudge()}) as server, server.client() as http:
+        await http.post("/corrections", json={**SUSHI, "category": "generic"})
+        pets = {"ground_truth": "samoyed", "prediction": "fluffy white dog", "taxonomy": "oxford-pets"}
+        await http.post("/corrections", json={**pets, "category": "generic"})
+        exported = await http.get("/corrections/export")
+    assert exported.headers["content-type"] == "application/x-ndjson"
+    path = tmp_path / "corrections.jsonl"
+    path.write_bytes(exported.content)
+    pairs = read_pairs(path)
+    assert {(p.ground_truth, p.category, p.taxonomy) for p in pairs} == {
+        ("sushi", "generic", None), ("samoyed", "generic", "oxford-pets")
+    }  # fmt: skip
+    async with asgi_server(settings(tmp_path / "b"), {"j": ScriptedJudge()}) as elsewhere, elsewhere.client() as http:
+        imported = await http.post("/corrections/import", content=exported.content)
+        assert imported.status_code == 200 and imported.json()["imported"] == 2
+        graded = await grade(http, {"ground_truth": "samoyed", "prediction": "fluffy white dog", "taxonomy": "oxford-pets"})
+        assert graded["source"] == "human"
+        bad = await http.post("/corrections/import", content=b'{"ground_truth": "a", "prediction": "b"}\n')
+        assert bad.status_code == 422 and "line 1" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({**SUSHI, "category": "close"}, "category"),
+        ({**SUSHI, "category": "generic", "taxonomy": "nope"}, "unknown taxonomy 'nope'"),
+        ({"ground_truth": "", "prediction": "x", "category": "wrong"}, "ground_truth"),
+        ({"ground_truth": "sushi", "prediction": "x" * 600, "category": "wrong"}, "the limit is 512"),
+        ({"ground_truth": "sushi", "prediction": "?!", "category": "generic"}, "malformed"),
+    ],
+)
+async def test_bad_corrections_answer_422(asgi_server, tmp_path, body, message):
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        answer = await http.post("/corrections", json=body)
+    assert answer.status_code == 422 and message in answer.text
+
+
+async def test_reading_needs_a_key_and_writing_a_reviewers_key(asgi_server, tmp_path):
+    keyed = settings(tmp_path, api_keys=[READER], review_keys={"alice": ALICE})
+    async with asgi_server(keyed, {"j": ScriptedJudge()}) as server, server.client() as http:
+        assert (await http.get("/corrections")).status_code == 401
+        assert (await http.get("/corrections", headers={"x-api-key": READER})).status_code == 200
+        refused = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"x-api-key": READER})
+        assert refused.status_code == 403 and "review_keys" in refused.text
+        made = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"x-api-key": ALICE})
+        assert made.status_code == 201 and made.json()["who"] == "alice"
+        metrics = (await http.get("/metrics", headers={"x-api-key": READER})).text
+        assert 'verifier_corrections_total{action="set"} 1.0' in metrics and "verifier_corrections_active 1.0" in metrics

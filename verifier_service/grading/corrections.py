@@ -1,0 +1,97 @@
+"""Human corrections: a person's grade for a pair overrides rules, taxonomy, cache and judge.
+
+Pure: the book of active corrections is replayed from an append-only list of changes (set a
+pair's category, or revert a correction), so every replica that reads the same changes holds
+the same book, and its ``version`` (a hash of what is active) says which. A pair is keyed as
+grading keys it: the ground truth and the defused prediction, normalised, and the taxonomy's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import orjson
+
+from verifier_service.grading.categories import Category
+from verifier_service.grading.normalise import normalise
+from verifier_service.grading.unicode_safety import defuse
+
+CorrectionKey = tuple[str, str, str | None]
+
+
+def correction_key(ground_truth: str, prediction: str, taxonomy: str | None) -> CorrectionKey:
+    return normalise(ground_truth), normalise(defuse(prediction)), taxonomy
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change: ``set`` a pair's category, or ``revert`` the correction ``reverts``."""
+
+    number: int  # its place in the list: 1, 2, ...
+    action: str  # "set" or "revert"
+    ground_truth: str
+    prediction: str
+    taxonomy: str | None
+    category: str | None  # set: the category; revert: None
+    before: str | None  # what the pair was graded before this change (for the history)
+    who: str
+    at: float
+    note: str = ""
+    reverts: int | None = None
+
+    @classmethod
+    def parse(cls, number: int, entry: bytes) -> Change:
+        return cls(number=number, **orjson.loads(entry))
+
+    def encode(self) -> bytes:
+        data = {k: v for k, v in self.__dict__.items() if k != "number"}
+        return orjson.dumps(data)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An active correction: the change that set it (its id) and how many times the pair was set."""
+
+    id: int
+    version: int
+    category: Category
+    change: Change
+
+
+@dataclass(frozen=True)
+class CorrectionBook:
+    active: Mapping[CorrectionKey, Correction] = field(default_factory=dict)
+    by_id: Mapping[int, CorrectionKey] = field(default_factory=dict)
+    version: str = "none"
+    changes: int = 0
+
+    def get(self, key: CorrectionKey) -> Correction | None:
+        return self.active.get(key)
+
+
+def replay(changes: Iterable[Change]) -> CorrectionBook:
+    """The active corrections after the changes, in order: a later set of a pair replaces the
+    earlier one (one recorded winner; both stay in the history); a revert removes the correction
+    it names if that one is still active."""
+    active: dict[CorrectionKey, Correction] = {}
+    by_id: dict[int, CorrectionKey] = {}
+    sets: dict[CorrectionKey, int] = {}
+    count = 0
+    for change in changes:
+        count += 1
+        key = correction_key(change.ground_truth, change.prediction, change.taxonomy)
+        if change.action == "set" and change.category is not None:
+            sets[key] = sets.get(key, 0) + 1
+            active[key] = Correction(change.number, sets[key], Category(change.category), change)
+            by_id[change.number] = key
+        elif change.action == "revert" and change.reverts is not None:
+            target = by_id.get(change.reverts)
+            if target is not None and target in active and active[target].id == change.reverts:
+                del active[target]
+    digest = hashlib.sha256()
+    for key in sorted(active, key=repr):
+        digest.update(repr((key, active[key].id, active[key].category.value)).encode())
+    version = digest.hexdigest()[:16] if active else "none"
+    return CorrectionBook(active, by_id, version, count)
