@@ -13,7 +13,14 @@ from fastapi.responses import JSONResponse
 
 from verifier_service import __version__
 from verifier_service.admission import Overloaded
-from verifier_service.api import correction_routes, grade_routes, group_routes, ops_routes, taxonomy_routes
+from verifier_service.api import (
+    correction_routes,
+    grade_routes,
+    group_routes,
+    ops_routes,
+    review_routes,
+    taxonomy_routes,
+)
 from verifier_service.api.auth import load_api_keys
 from verifier_service.api.limits import BodySizeLimit, RequestCounter
 from verifier_service.config import Settings
@@ -61,7 +68,7 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     )
     app.add_middleware(BodySizeLimit, max_bytes=max(settings.max_body_bytes, settings.max_taxonomy_bytes))
     app.add_middleware(RequestCounter, count=lambda endpoint, code: metrics.requests.labels(endpoint, str(code)).inc())
-    for module in (grade_routes, group_routes, correction_routes, taxonomy_routes, ops_routes):
+    for module in (grade_routes, group_routes, correction_routes, review_routes, taxonomy_routes, ops_routes):
         app.include_router(module.router)
 
     @app.exception_handler(Overloaded)

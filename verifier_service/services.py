@@ -171,6 +171,7 @@ class Services:
                         source and source.value,
                         grade.reason,
                         grade.error,
+                        _rounded(grade.probabilities),  # the judge's doubt, for the review queue
                     )
                 )
             verdict.append(index)
@@ -211,6 +212,10 @@ def build_audit_log(settings: Settings) -> AuditLog | None:
         prune_every_s=settings.audit_prune_interval_s,
         synchronous=settings.audit_synchronous,
     )
+
+
+def _rounded(probabilities: Mapping[str, float] | None) -> dict[str, float] | None:
+    return {name: round(p, 3) for name, p in probabilities.items()} if probabilities else None
 
 
 async def open_taxonomies(settings: Settings) -> tuple[SharedState, TaxonomyRegistry]:

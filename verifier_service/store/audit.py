@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (created_at);
 """
-VERDICT_FIELDS = ("status", "category", "source", "reason", "error")
+# probabilities: the judge's distribution, rounded (None: none); rows written before it was
+# recorded have the first five fields only.
+VERDICT_FIELDS = ("status", "category", "source", "reason", "error", "probabilities")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,7 @@ class AuditLog:
         columns = orjson.loads(blob)
         count = len(columns["verdict"])
         ids, taxonomies = columns["ids"] or [None] * count, columns["taxonomies"] or [None] * count
-        verdicts = [dict(zip(VERDICT_FIELDS, v, strict=True)) for v in columns["verdicts"]]
+        verdicts = [_verdict(v) for v in columns["verdicts"]]
         rows = zip(columns["ground_truths"], columns["predictions"], columns["verdict"], strict=True)
         items = [
             {"id": ids[i], "ground_truth": t, "prediction": p, "taxonomy": taxonomies[i], **verdicts[v]}
@@ -228,11 +230,24 @@ class AuditLog:
             "items": items,
         }
 
+    def scan(self, *, since: float = 0.0, run: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+        """The latest ``limit`` requests since ``since`` (of ``run``), newest first, as ``read`` gives them."""
+        query = "SELECT request_id FROM requests WHERE created_at >= ?" + (" AND run = ?" if run is not None else "")
+        args: tuple[Any, ...] = (since, run) if run is not None else (since,)
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute(query + " ORDER BY created_at DESC LIMIT ?", (*args, limit))]
+        return [row for row in map(self.read, ids) if row is not None]
+
     def close(self) -> None:
         self._queue.put(None)
         self._writer.join(timeout=30)
         with self._lock:
             self._conn.close()
+
+
+def _verdict(values: Sequence[Any]) -> dict[str, Any]:
+    padded = list(values) + [None] * (len(VERDICT_FIELDS) - len(values))
+    return dict(zip(VERDICT_FIELDS, padded, strict=True))
 
 
 def _settle(done: asyncio.Future[None], error: Exception | None) -> None:

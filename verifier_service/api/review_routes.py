@@ -1,0 +1,82 @@
+"""The review queue (``GET /review/queue``) and the review page (``GET /review``: HTML, script and
+style shipped in the package, no CDN, no build step), with a strict Content-Security-Policy: the
+page runs only its own script, and renders every text with ``textContent``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from importlib.resources import files
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from verifier_service.api.auth import require_api_key
+from verifier_service.api.deps import ServicesDep
+from verifier_service.review_queue import JUDGED, build_queue
+
+router = APIRouter()
+ASSETS = files("verifier_service.api") / "review"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+TYPES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript", "app.css": "text/css"}
+
+
+def _asset(name: str) -> Response:
+    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    return Response((ASSETS / name).read_bytes(), media_type=TYPES[name], headers=headers)
+
+
+@router.get("/review", include_in_schema=False)
+async def review_page() -> Response:
+    return _asset("index.html")
+
+
+@router.get("/review/{name}", include_in_schema=False)
+async def review_asset(name: str) -> Response:
+    if name not in TYPES or name == "index.html":
+        raise HTTPException(404, "no such file")
+    return _asset(name)
+
+
+@router.get("/review-queue", dependencies=[Depends(require_api_key)])
+async def review_queue(
+    services: ServicesDep,
+    run: str | None = None,
+    taxonomy: str | None = None,
+    category: str | None = None,
+    source: str | None = Query(default=None, description="judge, cache, rule, taxonomy (default: judge and cache)"),
+    since_s: float = Query(default=7 * 86400, gt=0, description="how far back, in seconds"),
+    offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=20, ge=1, le=200),
+) -> dict[str, object]:
+    """The judge's grades to review first (doubt x impact), from the audit log, with counts of
+    what people reviewed and how often the judge agreed with them."""
+    if services.audit_log is None:
+        raise HTTPException(409, "the review queue is built from the audit log: set audit: true")
+    await services.corrections.sync()
+    await services.taxonomies.sync()
+    requests = await asyncio.to_thread(services.audit_log.scan, since=time.time() - since_s, run=run)
+    sources = frozenset({source}) if source else JUDGED
+    queue = build_queue(
+        requests, services.corrections.book, taxonomy=taxonomy, category=category, sources=sources,
+        default_taxonomy=services.grader.default_taxonomy,
+    )  # fmt: skip
+    page = []
+    for item in queue[offset : offset + limit]:
+        view = item.view()
+        tree = services.taxonomies.get(item.taxonomy) if item.taxonomy else None
+        view["lineage"] = tree.describe_lineage(item.ground_truth) if tree is not None else None
+        page.append(view)
+    corrected = list(services.corrections.book.active.values())
+    judged = [c for c in corrected if c.change.before is not None]
+    agreed = sum(c.change.before == c.category.value for c in judged)
+    return {
+        "total": len(queue),
+        "offset": offset,
+        "items": page,
+        "reviewed": len(corrected),
+        "judge_agreement": round(agreed / len(judged), 4) if judged else None,
+        "corrections_version": services.corrections.book.version,
+    }

@@ -1,0 +1,98 @@
+"""The review queue: the judge's grades a person should look at first, from the audit log.
+
+A pair's doubt is 1 when the judge failed on it, else one minus the lead of the judge's top
+category over the second (a 0.51 / 0.49 split is a doubt of 0.98; a grade without a
+distribution counts 0.5). Its impact is how many items (rollouts) it graded in the window.
+The queue is ordered by doubt x impact, and leaves out pairs a person already corrected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from verifier_service.grading.corrections import CorrectionBook, correction_key
+
+JUDGED = frozenset({"judge", "cache"})
+
+
+@dataclass
+class QueueItem:
+    ground_truth: str
+    prediction: str
+    taxonomy: str | None
+    category: str | None  # the judge's grade (None: it failed)
+    source: str | None
+    probabilities: Mapping[str, float] | None
+    error: str | None
+    items: int = 0
+    runs: set[str] = field(default_factory=set)
+    last_seen: float = 0.0
+
+    @property
+    def margin(self) -> float | None:
+        if not self.probabilities:
+            return None
+        ranked = sorted(self.probabilities.values(), reverse=True) + [0.0]
+        return ranked[0] - ranked[1]
+
+    @property
+    def doubt(self) -> float:
+        if self.category is None:
+            return 1.0
+        margin = self.margin
+        return 0.5 if margin is None else round(1.0 - margin, 4)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "ground_truth": self.ground_truth,
+            "prediction": self.prediction,
+            "taxonomy": self.taxonomy,
+            "category": self.category,
+            "source": self.source,
+            "probabilities": dict(self.probabilities) if self.probabilities else None,
+            "error": self.error,
+            "doubt": self.doubt,
+            "items": self.items,
+            "priority": round(self.doubt * self.items, 4),
+            "runs": sorted(self.runs),
+            "last_seen": self.last_seen,
+        }
+
+
+def build_queue(
+    requests: Iterable[Mapping[str, Any]],
+    corrections: CorrectionBook,
+    *,
+    taxonomy: str | None = None,
+    category: str | None = None,
+    sources: frozenset[str] = JUDGED,
+    default_taxonomy: str | None = None,
+) -> list[QueueItem]:
+    """The queue over audit-log requests (``AuditLog.scan``), most urgent first."""
+    pairs: dict[tuple[str, str, str | None], QueueItem] = {}
+    for request in requests:
+        for item in request["items"]:
+            failed = item["status"] == "judge_error"  # the judge's failure: reviewed with the judge's grades
+            if (failed and not sources & JUDGED) or (not failed and item["source"] not in sources):
+                continue
+            tree = item["taxonomy"] or request["taxonomy"] or default_taxonomy
+            if taxonomy is not None and tree != taxonomy:
+                continue
+            if category is not None and item["category"] != category:
+                continue
+            key = correction_key(item["ground_truth"], item["prediction"], tree)
+            if corrections.get(key) is not None:
+                continue  # a person has said
+            found = pairs.get(key)
+            if found is None:
+                found = pairs[key] = QueueItem(
+                    item["ground_truth"], item["prediction"], tree, item["category"], item["source"],
+                    item.get("probabilities"), item.get("error"),
+                )  # fmt: skip
+            found.items += 1
+            found.last_seen = max(found.last_seen, request["created_at"])
+            if request["run"]:
+                found.runs.add(request["run"])
+    return sorted(pairs.values(), key=lambda q: (-q.doubt * q.items, -q.last_seen))
