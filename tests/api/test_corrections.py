@@ -106,7 +106,9 @@ async def test_export_reads_as_labelled_pairs_and_imports_back(asgi_server, tmp_
     async with asgi_server(settings(tmp_path / "b"), {"j": ScriptedJudge()}) as elsewhere, elsewhere.client() as http:
         imported = await http.post("/corrections/import", content=exported.content)
         assert imported.status_code == 200 and imported.json()["imported"] == 2
-        graded = await grade(http, {"ground_truth": "samoyed", "prediction": "fluffy white dog", "taxonomy": "oxford-pets"})
+        graded = await grade(
+            http, {"ground_truth": "samoyed", "prediction": "fluffy white dog", "taxonomy": "oxford-pets"}
+        )
         assert graded["source"] == "human"
         bad = await http.post("/corrections/import", content=b'{"ground_truth": "a", "prediction": "b"}\n')
         assert bad.status_code == 422 and "line 1" in bad.json()["detail"]
@@ -138,4 +140,6 @@ async def test_reading_needs_a_key_and_writing_a_reviewers_key(asgi_server, tmp_
         made = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"x-api-key": ALICE})
         assert made.status_code == 201 and made.json()["who"] == "alice"
         metrics = (await http.get("/metrics", headers={"x-api-key": READER})).text
-        assert 'verifier_corrections_total{action="set"} 1.0' in metrics and "verifier_corrections_active 1.0" in metrics
+        assert (
+            'verifier_corrections_total{action="set"} 1.0' in metrics and "verifier_corrections_active 1.0" in metrics
+        )

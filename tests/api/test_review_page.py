@@ -94,7 +94,9 @@ def test_correct_with_the_keyboard_then_undo(browser, live_server, tmp_path):
         shown.add(browser.find_element(By.ID, "prediction").text)
         assert shown == set(HOSTILE)
         # no alert opened (selenium would raise on it), no element made from the text
-        assert browser.execute_script("return document.images.length + document.querySelectorAll('#pair b').length") == 0
+        assert (
+            browser.execute_script("return document.images.length + document.querySelectorAll('#pair b').length") == 0
+        )
 
         # a reader's key cannot write from the page either
         key = browser.find_element(By.ID, "key")
