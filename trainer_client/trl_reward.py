@@ -225,9 +225,11 @@ class SpecificityReward:
                 raise
             return self._skip(answers, exc, log_metric)
         categories = [UNPARSEABLE] * len(completions)
+        graded_by: list[str | None] = [None] * len(completions)  # which tier: "human" for a person's correction
         sources: Counter[str] = Counter()
         for i, grade in zip(to_grade, grades, strict=True):
             categories[i] = grade.category if grade.ok else ERROR
+            graded_by[i] = grade.source or grade.status
             sources[grade.source or grade.status] += 1
 
         if self.noise is not None:
@@ -250,7 +252,7 @@ class SpecificityReward:
         self.last_categories, self.last_rewards = categories, rewards
         if log_metric is not None:
             _log_counts(log_metric, categories, sources)
-        self._record(completions, categories, rewards, trainer_state, columns)
+        self._record(completions, categories, rewards, trainer_state, columns, graded_by)
         return rewards
 
     def _record(
@@ -260,6 +262,7 @@ class SpecificityReward:
         rewards: list[float | None],
         trainer_state: Any,
         columns: dict[str, list[Any]],
+        graded_by: list[str | None],
     ) -> None:
         if self.rollouts_path is None:
             return
@@ -276,6 +279,7 @@ class SpecificityReward:
                     "ground_truth": str(columns[self.ground_truth_column][i]),
                     "completion": completion_text(completion),
                     "category": categories[i],
+                    "source": graded_by[i],
                     "reward": rewards[i],
                 }
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,5 +1,6 @@
 """The async client and the TRL reward adapter against the verifier app (in-process, through httpx)."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -280,3 +281,29 @@ async def test_lenient_extraction_is_opt_in(server):
     assert await lenient(**batch, ground_truth=["dog"] * 2, sample_id=[1, 1]) == [1.0, 0.0]
     await strict.client.aclose()
     await lenient.client.aclose()
+
+
+async def test_the_rollout_log_shows_which_rewards_came_from_a_persons_correction(server, tmp_path):
+    async with server.client() as http:
+        made = await http.post(
+            "/corrections", json={"ground_truth": "dog", "prediction": "broken", "category": "generic"}
+        )
+        assert made.status_code == 201
+    log = tmp_path / "rollouts.jsonl"
+    reward = SpecificityReward(client_of(server), num_generations=2, rollouts_path=log)
+    rewards = await reward(
+        prompts=[[{"role": "user", "content": "what dog?"}]] * 2,
+        completions=[completion("broken"), completion(None)],
+        completion_ids=[[1]] * 2,
+        ground_truth=["dog"] * 2,
+        sample_id=[1, 1],
+        trainer_state=None,
+    )
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    # the judge fails on this pair; the correction grades it, and the log says who did
+    assert [(r["category"], r["source"], r["reward"]) for r in rows] == [
+        ("generic", "human", 1.0),
+        ("unparseable", None, -1.0),
+    ]
+    assert rewards == [1.0, -1.0]
+    await reward.client.aclose()
