@@ -164,7 +164,10 @@ class GroupRewards:
 
     @staticmethod
     def _reward(rollout: Rollout, group: tuple[int, dict[str, bytes]], mode: Mode) -> RolloutReward:
-        size, members = group
+        _, members = group
+        if rollout.rollout not in members:  # expired (group_ttl_s) while it waited: nothing is known
+            why = "the group expired (group_ttl_s) before it was complete"
+            return RolloutReward(rollout.group, rollout.rollout, "incomplete", ERROR, None, None, 0, why)
         ordered = sorted(members, key=_order)
         categories = [orjson.loads(members[m])["category"] for m in ordered]
         errors = {m: orjson.loads(members[m])["error"] for m in ordered}
