@@ -57,6 +57,8 @@ async def test_a_correction_on_one_replica_is_served_by_another_then_reverted(as
         graded = await eventually(human)
         assert graded and graded["category"] == "generic" and graded["correct"] is True
         assert graded["reason"] == "correction 1 (version 1) by local"
+        assert graded["explanation"] == {"tier": "human", "correction": graded["reason"],
+                                         "text": "correction 1 (version 1) by local -> generic"}  # fmt: skip
         # the same pair, however it is spelled, and for a second request in one batch
         assert (await grade(first, {"ground_truth": "Sushi", "prediction": " japanese  FOOD "}))["source"] == "human"
 

@@ -47,6 +47,8 @@ def explain_grade(
     """An item's explanation: ``tier``, a one-line ``text``, and what that tier matched or computed."""
     if grade.status is not Status.OK:
         return {"tier": grade.status.value, "text": grade.error}
+    if grade.source is Source.HUMAN:
+        return {"tier": "human", "correction": grade.reason, "text": f"{grade.reason} -> {grade.category.value}"}  # type: ignore[union-attr]
     if grade.source is Source.RULE:
         return {"tier": "rule", "rule": grade.reason, "text": f"rule: {grade.reason} -> {grade.category.value}"}  # type: ignore[union-attr]
     truth, prediction, reading = _reading(item, tree)
