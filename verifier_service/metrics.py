@@ -55,6 +55,10 @@ class ServiceMetrics:
         self.corrections_active = Gauge(
             "verifier_corrections_active", "Corrections in force (this replica's view)", registry=self.registry
         )
+        self.review_queue = Gauge(
+            "verifier_review_queue", "Pairs in the review queue, as last computed (GET /review-queue, no filter)",
+            registry=self.registry,
+        )  # fmt: skip
         self.cache_misses = Counter(
             "verifier_cache_misses", "Judge-tier pairs not found in the cache", registry=self.registry
         )

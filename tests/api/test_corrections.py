@@ -142,6 +142,9 @@ async def test_reading_needs_a_key_and_writing_a_reviewers_key(asgi_server, tmp_
         made = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"x-api-key": ALICE})
         assert made.status_code == 201 and made.json()["who"] == "alice"
         metrics = (await http.get("/metrics", headers={"x-api-key": READER})).text
-        assert (
-            'verifier_corrections_total{action="set"} 1.0' in metrics and "verifier_corrections_active 1.0" in metrics
-        )
+        assert 'verifier_corrections_total{action="set"} 1.0' in metrics
+        assert "verifier_corrections_active 1.0" in metrics
+        queue = await http.get("/review-queue", headers={"x-api-key": READER})
+        assert queue.status_code == 200 and queue.json()["reviewed"] == 1
+        metrics = (await http.get("/metrics", headers={"x-api-key": READER})).text
+        assert f"verifier_review_queue {float(queue.json()['total'])}" in metrics

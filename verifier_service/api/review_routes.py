@@ -63,6 +63,8 @@ async def review_queue(
         requests, services.corrections.book, taxonomy=taxonomy, category=category, sources=sources,
         default_taxonomy=services.grader.default_taxonomy,
     )  # fmt: skip
+    if not (run or taxonomy or category or source):
+        services.metrics.review_queue.set(len(queue))
     page = []
     for item in queue[offset : offset + limit]:
         view = item.view()
