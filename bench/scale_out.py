@@ -21,7 +21,7 @@ import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -116,6 +116,7 @@ def main() -> None:
     failed = sum(not g.ok for _, g in answered)
     wrong = sum(g.ok and g.category != truth[p].category.value for p, g in answered)
     judged = {p for p, _ in answered if "|".join(p) in SCRIPT}
+    reasons = Counter(f"{g.status}: {g.error}" for _, g in answered if not g.ok)
     print(
         f"{args.clients} clients x {args.steps} steps x {args.batch} items: nginx -> 3 replicas -> router -> 2 workers"
     )
@@ -123,6 +124,8 @@ def main() -> None:
     print(f"  items sent {sent}, graded {len(answered) - failed}, failed {failed}, lost {lost}, wrong {wrong}")
     print(f"  judge pairs scored by the workers {scored} for {len(judged)} distinct pairs that needed one "
           f"({scored / max(1, len(judged)):.3f}x)")  # fmt: skip
+    for reason, count in reasons.most_common(5):
+        print(f"    {count} x {reason[:150]}")
     phases: dict[str, list[float]] = defaultdict(list)
     names = {step: name for step, (name, _) in faults.items()}
     for step, seconds, _, _ in log:

@@ -112,7 +112,12 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="the shared cache when cache=redis")
     redis_ttl_s: int | None = Field(default=None, ge=1, description="expiry of cached grades in Redis (none: kept)")
     redis_retry_s: float = Field(default=5.0, gt=0, description="how often to try Redis again while it is down")
-    lock_ttl_s: float = Field(default=180.0, gt=0, description="single-flight lock expiry across replicas")
+    lock_ttl_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="single-flight lease across replicas: renewed every third of it while a replica judges "
+        "the pair, so a replica that dies leaves its pairs to the others within this long",
+    )
     state_sync_s: float = Field(
         default=1.0,
         gt=0,

@@ -64,6 +64,21 @@ async def test_a_waiter_takes_over_when_the_owner_died(redis_server, tmp_path):
     await grader.aclose()
 
 
+async def test_a_slow_judge_keeps_its_lease_so_the_pair_is_judged_once(redis_server, tmp_path):
+    # the judge takes five times the lease: the owner renews it, and the other replica waits
+    judges = [ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC}, delay=1.5) for _ in range(2)]
+    (a, _), (b, _) = (
+        replica(redis_server.url, tmp_path, n, j, lock_ttl_s=0.3) for n, j in zip("ab", judges, strict=True)
+    )
+    first, second = await asyncio.gather(
+        a.grade([GradeInput("dog", "samoyed")]), b.grade([GradeInput("dog", "samoyed")])
+    )
+    assert sum(len(j.judged) for j in judges) == 1
+    assert first.grades[0].category is second.grades[0].category is Category.MORE_SPECIFIC
+    await a.aclose()
+    await b.aclose()
+
+
 async def test_redis_going_away_and_coming_back(redis_server, tmp_path):
     switches = []
     metrics = ServiceMetrics()

@@ -71,7 +71,7 @@ class Grader:
         observer: GradingObserver | None = None,
         judge_batch_size: int = 64,
         coordinator: Coordinator | None = None,
-        lock_ttl_s: float = 180.0,
+        lock_ttl_s: float = 15.0,
         poll_s: float = 0.1,
         limits: GradingLimits = GradingLimits(),
         judge_deadline_s: float | None = None,

@@ -106,7 +106,7 @@ class JudgeTier:
         observer: GradingObserver,
         batch_size: int = 64,
         coordinator: Coordinator | None = None,
-        lock_ttl_s: float = 180.0,
+        lock_ttl_s: float = 15.0,
         poll_s: float = 0.1,
         deadline_s: float | None = None,
     ) -> None:
@@ -195,19 +195,34 @@ class JudgeTier:
         if elsewhere:
             self._spawn(self._await_elsewhere(elsewhere, judge))
         if mine:
+            keys = [p.key for p in mine]
+            lease = asyncio.ensure_future(self._renew(keys))
             try:
                 await self._judge_and_publish(mine, judge)
             finally:
+                lease.cancel()
                 try:
-                    await self._coordinator.release([p.key for p in mine], self._owner)
+                    await self._coordinator.release(keys, self._owner)
                 except Exception as exc:
                     log.warning("could not release single-flight locks (they expire): %s", exc)
+
+    async def _renew(self, keys: list[str]) -> None:
+        """Keep this replica's locks alive while its judge works: renewed every third of their
+        expiry, so they outlive a slow judge but not a dead replica (whose pairs others take over)."""
+        assert self._coordinator is not None
+        while True:
+            await asyncio.sleep(self._lock_ttl_ms / 3000)
+            try:
+                await self._coordinator.extend(keys, self._owner, self._lock_ttl_ms)
+            except Exception as exc:  # a lapsed lease costs at most a second judging of the pair
+                log.warning("could not renew single-flight locks: %s", exc)
 
     async def _await_elsewhere(self, pending: list[_Pending], judge: NamedJudge) -> None:
         """Poll the shared cache for pairs another replica is judging; take over a pair whose
         lock disappeared without a grade (that replica died, or its judge failed)."""
         assert self._coordinator is not None
-        deadline = time.monotonic() + self._lock_ttl_ms / 1000 * 2
+        # while the owner renews its lease it is alive and judging: wait as long as a caller waits
+        deadline = time.monotonic() + (self._deadline_s or 600.0)
         remaining = {p.key: p for p in pending}
         try:
             while remaining:

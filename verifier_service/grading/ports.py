@@ -84,13 +84,18 @@ class GradeCache(Protocol):
 
 
 class Coordinator(Protocol):
-    """Single-flight across replicas: one lock per cache key, with an expiry."""
+    """Single-flight across replicas: one lock per cache key, a lease with a short expiry that its
+    owner renews while it judges, so a dead owner's pairs are taken over within one expiry."""
 
     async def claim(self, keys: Sequence[str], owner: str, ttl_ms: int) -> set[str]:
         """The keys whose lock ``owner`` took; the others are held by someone else."""
         ...
 
     async def release(self, keys: Sequence[str], owner: str) -> None: ...
+
+    async def extend(self, keys: Sequence[str], owner: str, ttl_ms: int) -> None:
+        """Renew the locks ``owner`` still holds (its lease, while its judge works)."""
+        ...
 
     async def locked(self, keys: Sequence[str]) -> set[str]:
         """The keys whose lock is currently held."""

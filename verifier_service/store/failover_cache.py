@@ -122,6 +122,9 @@ class FailoverCache:
     async def release(self, keys: Sequence[str], owner: str) -> None:
         await self._on_primary(lambda: self.primary.release(keys, owner))
 
+    async def extend(self, keys: Sequence[str], owner: str, ttl_ms: int) -> None:
+        await self._on_primary(lambda: self.primary.extend(keys, owner, ttl_ms))
+
     async def locked(self, keys: Sequence[str]) -> set[str]:
         ok, held = await self._on_primary(lambda: self.primary.locked(keys))
         return held if ok else set()  # type: ignore[return-value]

@@ -23,6 +23,15 @@ return 1
 """
 
 
+# Extend the locks we still own (a lease renewed while the judge works).
+_EXTEND = """
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('PEXPIRE', key, ARGV[2]) end
+end
+return 1
+"""
+
+
 class RedisGradeCache:
     def __init__(
         self, url: str, *, prefix: str = "verifier:", ttl_s: int | None = None, timeout_s: float = 1.0
@@ -47,6 +56,7 @@ class RedisGradeCache:
         self._prefix = prefix
         self._ttl_s = ttl_s
         self._release = self._redis.register_script(_RELEASE)
+        self._extend = self._redis.register_script(_EXTEND)
 
     def _grade_key(self, key: str) -> str:
         return f"{self._prefix}grade:{key}"
@@ -96,6 +106,10 @@ class RedisGradeCache:
     async def release(self, keys: Sequence[str], owner: str) -> None:
         if keys:
             await self._release(keys=[self._lock_key(k) for k in keys], args=[owner])
+
+    async def extend(self, keys: Sequence[str], owner: str, ttl_ms: int) -> None:
+        if keys:
+            await self._extend(keys=[self._lock_key(k) for k in keys], args=[owner, ttl_ms])
 
     async def locked(self, keys: Sequence[str]) -> set[str]:
         async with self._redis.pipeline(transaction=False) as pipe:
