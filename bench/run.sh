@@ -9,4 +9,6 @@ cd "$(dirname "$0")"
 ../.venv/bin/python stall.py
 ../.venv/bin/python sglang_prefill.py --pairs 300
 ../.venv/bin/python reward_wait.py --steps 8
+../.venv/bin/python overlap.py --groups 4 --n 8 --span 90
+../.venv/bin/python scale_out.py --steps 24 --clients 4
 # On a GPU machine only (not run here): python gpu_production_step.py --steps 4
