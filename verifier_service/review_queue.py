@@ -1,8 +1,8 @@
 """The review queue: the judge's grades a person should look at first, from the audit log.
 
-A pair's doubt is 1 when the judge failed on it, else one minus the lead of the judge's top
-category over the second (a 0.51 / 0.49 split is a doubt of 0.98; a grade without a
-distribution counts 0.5). Its impact is how many items (rollouts) it graded in the window.
+A pair's doubt is 1 when the judge failed on it or when an escalating judge's two judges
+disagreed on it, else one minus the lead of the judge's top category over the second (a
+0.51 / 0.49 split is a doubt of 0.98; a grade without a distribution counts 0.5). Its impact is how many items (rollouts) it graded in the window.
 The queue is ordered by doubt x impact, and leaves out pairs a person already corrected.
 """
 
@@ -26,6 +26,7 @@ class QueueItem:
     source: str | None
     probabilities: Mapping[str, float] | None
     error: str | None
+    overruled: str | None = None  # the first judge's opinion, where an escalation disagreed
     items: int = 0
     runs: set[str] = field(default_factory=set)
     last_seen: float = 0.0
@@ -39,7 +40,7 @@ class QueueItem:
 
     @property
     def doubt(self) -> float:
-        if self.category is None:
+        if self.category is None or self.overruled is not None:
             return 1.0
         margin = self.margin
         return 0.5 if margin is None else round(1.0 - margin, 4)
@@ -53,6 +54,7 @@ class QueueItem:
             "source": self.source,
             "probabilities": dict(self.probabilities) if self.probabilities else None,
             "error": self.error,
+            "overruled": self.overruled,
             "doubt": self.doubt,
             "items": self.items,
             "priority": round(self.doubt * self.items, 4),
@@ -91,6 +93,7 @@ def build_queue(
                     item["ground_truth"], item["prediction"], tree, item["category"], item["source"],
                     item.get("probabilities"), item.get("error"),
                 )  # fmt: skip
+            found.overruled = found.overruled or item.get("overruled")  # recorded when it was judged
             found.items += 1
             found.last_seen = max(found.last_seen, request["created_at"])
             if request["run"]:

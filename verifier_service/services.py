@@ -172,6 +172,7 @@ class Services:
                         grade.reason,
                         grade.error,
                         _rounded(grade.probabilities),  # the judge's doubt, for the review queue
+                        grade.overruled and grade.overruled.value,
                     )
                 )
             verdict.append(index)

@@ -31,6 +31,8 @@ def test_doubt_times_impact_first_and_errors_most_doubtful():
     assert [q.prediction for q in build_queue(requests, replay([]), sources=frozenset({"rule"}))] == ["sushi"]
     corrected = replay([Change(1, "set", "Sushi", "rice  dish", None, "generic", "generic", "alice", 0.0)])
     assert "rice dish" not in [q.prediction for q in build_queue(requests, corrected)]
+    overruled = [request([{**item("nigiri", "generic", probabilities=SURE), "overruled": "wrong"}])]
+    assert build_queue(overruled, replay([]))[0].doubt == 1.0  # an escalation's two judges disagreed
     with_taxonomy = [request([item("maki", taxonomy="food-101")], taxonomy=None)]
     assert build_queue(with_taxonomy, replay([]), taxonomy="food-101")[0].taxonomy == "food-101"
     assert build_queue(with_taxonomy, replay([]), taxonomy="cub-200") == []

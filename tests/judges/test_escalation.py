@@ -38,6 +38,8 @@ async def test_only_unsure_pairs_go_to_the_second_judge_whose_verdict_stands():
     assert [o.category for o in outcomes] == [Category.MORE_SPECIFIC, Category.WRONG, Category.WRONG]
     assert [(r.ground_truth, r.prediction) for r in second.judged] == [("dog", "samoyed"), ("owl", "eagle")]
     assert judge.escalated == 2 and judge.judged == 3
+    # the two judges disagreed on dog/samoyed (wrong, then more specific): the review queue's doubt
+    assert [o.overruled for o in outcomes] == [Category.WRONG, None, None]
     assert await judge.identity() == "escalating(scripted|prompt=test -> big below 0.5)"
 
 

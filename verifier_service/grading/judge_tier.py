@@ -280,7 +280,9 @@ class JudgeTier:
         for item, outcome in zip(chunk, outcomes, strict=True):
             if isinstance(outcome, Judgement):
                 fresh[item.key] = outcome
-                grades.append(Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities))
+                grades.append(
+                    Grade(Status.OK, outcome.category, Source.JUDGE, outcome.probabilities, overruled=outcome.overruled)
+                )
             else:
                 failures[outcome.kind.value] += 1
                 grades.append(Grade.failed(Status.JUDGE_ERROR, outcome.reason))

@@ -46,6 +46,7 @@ class Grade:
     probabilities: Mapping[str, float] | None = None
     error: str | None = None
     reason: str | None = None  # for a rule's grade: which rule settled it
+    overruled: Category | None = None  # a judge's grade: the escalating judge's first opinion, if it differed
 
     @property
     def correct(self) -> bool | None:
@@ -74,6 +75,9 @@ class Judgement:
 
     category: Category
     probabilities: Mapping[str, float] | None = None
+    # An escalating judge's first judge, when it said otherwise than the second: a doubt for the
+    # review queue. Not cached: the audit log records it when the pair is judged.
+    overruled: Category | None = None
 
 
 class JudgeUnavailable(Exception):

@@ -11,6 +11,7 @@ grades are cached apart from either judge's own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from verifier_service.grading.ports import Judge
 from verifier_service.grading.types import FailureKind, JudgeFailure, Judgement, JudgeOutcome, JudgeRequest
@@ -55,6 +56,10 @@ class EscalatingJudge:
             failure = JudgeFailure(reason, FailureKind.UNAVAILABLE)
             second = [failure] * len(unsure)
         for i, outcome in zip(unsure, second, strict=True):
+            first = outcomes[i]
+            disagreed = isinstance(outcome, Judgement) and isinstance(first, Judgement)
+            if disagreed and first.category is not outcome.category:  # type: ignore[union-attr]
+                outcome = replace(outcome, overruled=first.category)  # type: ignore[arg-type, union-attr]
             outcomes[i] = outcome
         return outcomes
 

@@ -48,9 +48,9 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (created_at);
 """
-# probabilities: the judge's distribution, rounded (None: none); rows written before it was
-# recorded have the first five fields only.
-VERDICT_FIELDS = ("status", "category", "source", "reason", "error", "probabilities")
+# probabilities: the judge's distribution, rounded (None: none); overruled: an escalating judge's
+# first opinion where the second said otherwise. Rows written before have the first five fields only.
+VERDICT_FIELDS = ("status", "category", "source", "reason", "error", "probabilities", "overruled")
 
 
 @dataclass(frozen=True, slots=True)
