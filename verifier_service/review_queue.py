@@ -2,7 +2,8 @@
 
 A pair's doubt is 1 when the judge failed on it or when an escalating judge's two judges
 disagreed on it, else one minus the lead of the judge's top category over the second (a
-0.51 / 0.49 split is a doubt of 0.98; a grade without a distribution counts 0.5). Its impact is how many items (rollouts) it graded in the window.
+0.51 / 0.49 split is a doubt of 0.98; a grade without a distribution counts 0.5). Its impact is
+how many items (rollouts) it graded in the window.
 The queue is ordered by doubt x impact, and leaves out pairs a person already corrected.
 """
 
