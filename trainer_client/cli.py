@@ -20,7 +20,11 @@ from trainer_client.evaluation import REPORT_CATEGORIES, best_of_n, score
 from trainer_client.extraction import extract_answer
 from trainer_client.protocol import ERROR, UNPARSEABLE
 
-app = typer.Typer(help="GRPO training and evaluation with the specificity-aware verifier.", no_args_is_help=True)
+app = typer.Typer(
+    help="GRPO training and evaluation with the specificity-aware verifier.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # click's help wraps at the terminal's width; rich's cuts option names
+)
 console = Console(stderr=True)
 
 

@@ -14,7 +14,11 @@ import typer
 
 from verifier_service.config import Settings, load_settings
 
-app = typer.Typer(help="Specificity-aware verifier for open-world classifiers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Specificity-aware verifier for open-world classifiers.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # click's help wraps at the terminal's width; rich's cuts option names
+)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (env: VERIFIER_CONFIG_FILE).")

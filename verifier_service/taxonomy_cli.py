@@ -16,7 +16,11 @@ from rich.table import Table
 
 T = TypeVar("T")
 
-app = typer.Typer(help="List, show, check, upload, delete and look up taxonomies.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, check, upload, delete and look up taxonomies.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # click's help wraps at the terminal's width; rich's cuts option names
+)
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML settings file (env: VERIFIER_CONFIG_FILE).")
 ]
