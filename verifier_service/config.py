@@ -129,6 +129,9 @@ class Settings(BaseSettings):
         gt=0,
         description="a rollout group (POST /groups/rollouts) expires this long after its last rollout",
     )
+    group_wait_max_s: float = Field(
+        default=600.0, gt=0, description="the longest a call to the group endpoints waits for its group (caps wait_s)"
+    )
     group_poll_s: float = Field(
         default=0.05, gt=0, description="how often a replica looks whether a group it waits for is complete"
     )

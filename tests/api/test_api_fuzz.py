@@ -16,7 +16,10 @@ from verifier_service.config import Settings
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     settings_ = Settings(
-        data_dir=tmp_path_factory.mktemp("fuzz"), max_items_per_request=64, compat_unknown_model="default_judge"
+        data_dir=tmp_path_factory.mktemp("fuzz"),
+        max_items_per_request=64,
+        compat_unknown_model="default_judge",
+        group_wait_max_s=0.2,  # a fuzzed group never completes: its calls answer at this deadline
     )
     with LiveServer(settings_, {"j": ScriptedJudge()}) as running:
         yield running
@@ -35,7 +38,11 @@ def test_no_server_errors(server):
         def call(case):
             response = case.call(timeout=30)
             calls.append((case.method, response.status_code))
-            if response.status_code >= 500:
+            # OpenRLHF's endpoint answers 503 (with Retry-After) for a group it cannot score: by design
+            unscored = (
+                response.status_code == 503 and case.path == "/openrlhf/reward" and "retry-after" in response.headers
+            )
+            if response.status_code >= 500 and not unscored:
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}")
 
         call()

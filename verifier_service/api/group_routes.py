@@ -116,7 +116,7 @@ async def group_rollouts(body: GroupRequest, services: ServicesDep) -> GroupResp
                 judge=body.judge,
                 scheme=body.scheme,
                 mode=body.mode,
-                wait_s=body.wait_s,
+                wait_s=min(body.wait_s, services.settings.group_wait_max_s),
             )
     except GroupSizeMismatch as exc:
         raise HTTPException(422, str(exc)) from None
@@ -186,7 +186,12 @@ async def openrlhf_reward(
     try:
         with services.admission.admit(len(rollouts)):
             rewards = await services.group_rewards.submit(
-                rollouts, taxonomy=taxonomy, judge=judge, scheme=scheme, wait_s=wait_s, linger_s=linger_s
+                rollouts,
+                taxonomy=taxonomy,
+                judge=judge,
+                scheme=scheme,
+                wait_s=min(wait_s, services.settings.group_wait_max_s),
+                linger_s=linger_s,
             )
     except (GroupConflict, AmbiguousGroup) as exc:
         raise HTTPException(
@@ -194,7 +199,11 @@ async def openrlhf_reward(
         ) from None
     unscored = [r for r in rewards if r.reward is None]
     if unscored:
-        raise HTTPException(503, f"no reward for {len(unscored)} rollout(s): {unscored[0].status}: {unscored[0].error}")
+        raise HTTPException(
+            503,
+            f"no reward for {len(unscored)} rollout(s): {unscored[0].status}: {unscored[0].error}",
+            headers={"Retry-After": "1"},
+        )
     values = [float(r.reward) for r in rewards]  # type: ignore[arg-type]
     logs = {"graded": [float(r.category not in ("error", "unparseable")) for r in rewards]}
     if len(values) == 1:
