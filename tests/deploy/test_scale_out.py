@@ -6,7 +6,7 @@ every item is accounted for. Assertions are on counts, never on times."""
 
 import asyncio
 import random
-import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -48,6 +48,7 @@ async def client_run(url: str, seed: int, steps: int, faults: dict, log: list) -
 
 
 def test_the_scale_profile_under_load_and_faults(smollm2_tokenizer_dir, tmp_path):
+    workers_before = nginx_workers()
     topology = Topology(tmp_path / "scale", smollm2_tokenizer_dir, SCRIPT).start()
     try:
         faults = {
@@ -93,4 +94,16 @@ def test_the_scale_profile_under_load_and_faults(smollm2_tokenizer_dir, tmp_path
             assert http.get("/readyz").status_code == 200  # recovered
     finally:
         topology.stop()
-    assert time.monotonic() > 0
+    # everything stopped: no nginx worker of this run is left (each reload starts new ones)
+    assert nginx_workers() == workers_before
+
+
+def nginx_workers() -> int:
+    """nginx worker processes on this machine (from /proc: their command line is their title)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            count += entry.name.isdigit() and (entry / "cmdline").read_bytes().startswith(b"nginx: worker process")
+        except OSError:
+            continue  # a process that ended while we looked
+    return count

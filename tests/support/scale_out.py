@@ -169,7 +169,9 @@ class Topology:
         self.start_router()
 
     def stop(self) -> None:
-        for server in [getattr(self, "nginx", None), *self.verifiers, getattr(self, "router", None)]:
+        if getattr(self, "nginx", None) is not None:
+            self.nginx.stop()  # SIGTERM to the master, which stops its workers (a SIGKILL would orphan them)
+        for server in [*self.verifiers, getattr(self, "router", None)]:
             if server is not None:
                 server.kill()
         for worker in self.workers:
