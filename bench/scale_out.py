@@ -24,6 +24,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from step_cost import percentile  # noqa: E402
@@ -37,6 +39,25 @@ from verifier_service.judges.sglang import SGLangJudge  # noqa: E402
 
 SCRIPT = {f"bird {i}|answer {i}": ("specific", "more specific", "less specific", "generic")[i % 4] for i in range(400)}
 RULED = [("bird 1", "bird 1"), ("bird 2", "I don't know"), ("bird 3", "?!"), ("bird 4", "bird 4, bird 5")]
+
+
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """The real transport, counting what the client saw before its retries hid it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await super().handle_async_request(request)
+        except httpx.TransportError as exc:
+            self.statuses[type(exc).__name__] += 1
+            raise
+        if response.status_code != 200:
+            retry_after = " with Retry-After" if "retry-after" in response.headers else ""
+            self.statuses[f"{response.status_code}{retry_after}"] += 1
+        return response
 
 
 def tokenizer_dir(workdir: Path) -> Path:
@@ -79,10 +100,13 @@ def main() -> None:
         }
         log: list = []
         fault_at: dict[int, float] = {}
+        transport = CountingTransport()
 
         async def client(seed: int) -> None:
             rng = random.Random(seed)
-            async with VerifierClient(topology.url, api_key=API_KEY, retry_for=300, max_batch=args.batch) as http:
+            async with VerifierClient(
+                topology.url, api_key=API_KEY, retry_for=300, max_batch=args.batch, transport=transport
+            ) as http:
                 for step in range(args.steps):
                     if seed == 0 and step in faults:
                         fault_at[step] = time.monotonic()
@@ -90,7 +114,7 @@ def main() -> None:
                     pairs = batch(rng, step, args.batch)
                     start = time.monotonic()
                     grades = await http.grade(pairs, run=f"client-{seed}")
-                    log.append((step, time.monotonic() - start, pairs, grades))
+                    log.append((step, time.monotonic() - start, pairs, grades, start))
 
         async def load() -> None:
             await asyncio.gather(*(client(seed) for seed in range(args.clients)))
@@ -98,7 +122,7 @@ def main() -> None:
         try:
             asyncio.run(load())
             scored = topology.scored(0) + topology.scored_by_killed
-            answered = [(p, g) for _, _, pairs, grades in log for p, g in zip(pairs, grades, strict=True)]
+            answered = [(p, g) for _, _, pairs, grades, _ in log for p, g in zip(pairs, grades, strict=True)]
             distinct = sorted({p for p, _ in answered})
             judge = SGLangJudge(topology.workers[0].url, tokenizer=str(topology.tokenizer), policy=RemotePolicy())
             reference = Grader(judges={"judge": judge}, default_judge="judge")
@@ -128,7 +152,11 @@ def main() -> None:
         print(f"    {count} x {reason[:150]}")
     phases: dict[str, list[float]] = defaultdict(list)
     names = {step: name for step, (name, _) in faults.items()}
-    for step, seconds, _, _ in log:
+    print(f"  client-visible answers other than 200 (each retried until it succeeded): {dict(transport.statuses)}")
+    for step, (name, _) in sorted(faults.items()):
+        after = [start + seconds - fault_at[step] for _, seconds, _, _, start in log if start >= fault_at[step]]
+        print(f"  {name:22} the first batch sent after it was answered {min(after):6.2f} s after the fault")
+    for step, seconds, _, _, _ in log:
         phases[names.get(step, "steady" if step < 4 else "between faults" if step < 20 else "after")].append(seconds)
     for name, times in phases.items():
         p50, p99 = percentile(times, 0.5), percentile(times, 0.99)
