@@ -20,7 +20,12 @@ class RemotePolicy(BaseModel):
 
     timeout: float = Field(default=120.0, gt=0, description="deadline of one judge call, retries included (s)")
     attempt_timeout: float = Field(default=60.0, gt=0, description="deadline of one HTTP attempt (s)")
-    retries: int = Field(default=2, ge=0, description="extra attempts after a transient failure")
+    retries: int = Field(
+        default=6,
+        ge=0,
+        description="extra attempts after a transient failure, within `timeout` (six, with backoff up to "
+        "backoff_max: a judge or router restarting for about half a minute costs no pair)",
+    )
     backoff_max: float = Field(default=5.0, ge=0, description="longest wait between attempts (s), with jitter")
     max_concurrency: int = Field(default=8, ge=1, description="HTTP calls in flight to this judge")
     breaker_failures: int = Field(default=5, ge=1, description="consecutive failed calls that open the breaker")

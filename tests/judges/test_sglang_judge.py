@@ -285,3 +285,23 @@ async def test_a_starting_server_is_not_ready_then_is(smollm2_tokenizer_dir, tmp
     assert starting.status_code == 503
     assert "starting" in starting.json()["checks"]["judge:s"]
     assert ready.status_code == 200, ready.text
+
+
+async def test_a_router_with_no_worker_yet_is_unavailable_and_retried(smollm2_tokenizer_dir):
+    """smg answers 404 "No worker available" while its workers register (after a restart): a
+    transient failure, retried, then reported as unavailable; never a protocol error."""
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/model_info":
+            return httpx.Response(200, json={"model_path": "stub/judge-model"})
+        calls.append(request.url.path)
+        return httpx.Response(404, json={"error": {"message": "No worker available for model 'unknown'"}})
+
+    judge = SGLangJudge(
+        "http://router.test", tokenizer=str(smollm2_tokenizer_dir), policy=FAST, transport=httpx.MockTransport(handler)
+    )
+    (outcome,) = await judge.judge([JudgeRequest("dog", "samoyed")])
+    assert outcome.kind.value == "unavailable" and "No worker available" in outcome.reason
+    assert len(calls) == FAST.retries + 1  # retried
+    await judge.aclose()

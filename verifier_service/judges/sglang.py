@@ -54,7 +54,9 @@ from verifier_service.judges.resilience import (
     JudgeUnavailableError,
     RemoteCaller,
     RemotePolicy,
+    TransientHTTPError,
     check_response,
+    error_message,
 )
 from verifier_service.judges.scoring import (
     CONTENT_FREE_REQUESTS,
@@ -153,7 +155,11 @@ class SGLangJudge:
 
     async def _generate(self, body: dict[str, Any]) -> Any:
         async def attempt() -> Any:
-            return check_response(await self._http.post("/generate", json=body))
+            response = await self._http.post("/generate", json=body)
+            if response.status_code == 404 and "no worker available" in response.text.lower():
+                # the router (smg) with no healthy worker yet (restarting, workers registering): transient
+                raise TransientHTTPError(f"/generate answered 404: {error_message(response)}")
+            return check_response(response)
 
         return await self._caller.call(attempt)
 
