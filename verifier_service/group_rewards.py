@@ -108,8 +108,9 @@ class GroupRewards:
         complete = dict(
             zip(groups, await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups)), strict=True)
         )
-        if (self.linger_s if linger_s is None else linger_s) > 0:
-            await asyncio.sleep(self.linger_s if linger_s is None else linger_s)
+        linger = self.linger_s if linger_s is None else linger_s
+        if linger > 0:
+            await asyncio.sleep(linger)
             for group in groups:
                 if (await self._state.group(_ambiguity_key(group)))[0]:
                     raise AmbiguousGroup(
@@ -169,8 +170,9 @@ class GroupRewards:
             why = "the group expired (group_ttl_s) before it was complete"
             return RolloutReward(rollout.group, rollout.rollout, "incomplete", ERROR, None, None, 0, why)
         ordered = sorted(members, key=_order)
-        categories = [orjson.loads(members[m])["category"] for m in ordered]
-        errors = {m: orjson.loads(members[m])["error"] for m in ordered}
+        kept = [orjson.loads(members[m]) for m in ordered]
+        categories = [k["category"] for k in kept]
+        errors = {m: k["error"] for m, k in zip(ordered, kept, strict=True)}
         own = categories[ordered.index(rollout.rollout)]
         best = _best(categories)
         common = {"group": rollout.group, "rollout": rollout.rollout, "category": own, "arrived": len(members)}

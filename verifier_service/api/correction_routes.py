@@ -73,8 +73,8 @@ async def _check(body: CorrectionIn, services: ServicesDep) -> str | None:
     return grade.category.value if grade.category is not None else None
 
 
-async def _record(body: CorrectionIn, who: str, services: ServicesDep) -> Change:
-    before = await _check(body, services)
+async def _record(body: CorrectionIn, before: str | None, who: str, services: ServicesDep) -> Change:
+    """Record a correction ``_check`` has passed (``before``: what it found the pair graded)."""
     taxonomy = body.taxonomy if body.taxonomy is not None else services.grader.default_taxonomy
     change = await services.corrections.record(
         action="set", ground_truth=body.ground_truth, prediction=body.prediction, taxonomy=taxonomy,
@@ -91,7 +91,7 @@ async def correct(body: CorrectionIn, who: Reviewer, services: ServicesDep) -> d
     await services.taxonomies.sync()
     await services.corrections.sync(force=True)
     with services.admission.admit(1):  # a correction storm is bounded as grading is
-        change = await _record(body, who, services)
+        change = await _record(body, await _check(body, services), who, services)
     return {**_view(change), "corrections_version": services.corrections.book.version}
 
 
@@ -169,7 +169,6 @@ async def import_corrections(request: Request, who: Reviewer, services: Services
     await services.taxonomies.sync()
     await services.corrections.sync(force=True)
     with services.admission.admit(len(parsed)):
-        for body in parsed:
-            await _check(body, services)
-        changes = [await _record(body, who, services) for body in parsed]
+        befores = [await _check(body, services) for body in parsed]  # every line, before any is recorded
+        changes = [await _record(body, before, who, services) for body, before in zip(parsed, befores, strict=True)]
     return {"imported": len(changes), "corrections_version": services.corrections.book.version}
