@@ -29,7 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from step_cost import percentile  # noqa: E402
-from support.scale_out import API_KEY, Topology  # noqa: E402
+from support.scale_out import API_KEY, Topology, unexplained_rejudgings  # noqa: E402
 
 from trainer_client.client import VerifierClient  # noqa: E402
 from verifier_service.grading import GradeInput, Grader  # noqa: E402
@@ -121,7 +121,8 @@ def main() -> None:
 
         try:
             asyncio.run(load())
-            scored = topology.scored(0) + topology.scored_by_killed
+            scorings = topology.scorings()
+            scored, unexplained = len(scorings), unexplained_rejudgings(scorings, topology.windows)
             answered = [(p, g) for _, _, pairs, grades, _ in log for p, g in zip(pairs, grades, strict=True)]
             distinct = sorted({p for p, _ in answered})
             judge = SGLangJudge(topology.workers[0].url, tokenizer=str(topology.tokenizer), policy=RemotePolicy())
@@ -148,6 +149,7 @@ def main() -> None:
     print(f"  items sent {sent}, graded {len(answered) - failed}, failed {failed}, lost {lost}, wrong {wrong}")
     print(f"  judge pairs scored by the workers {scored} for {len(judged)} distinct pairs that needed one "
           f"({scored / max(1, len(judged)):.3f}x)")  # fmt: skip
+    print(f"  pairs judged again with no fault in between (single-flight misses): {len(unexplained)}")
     for reason, count in reasons.most_common(5):
         print(f"    {count} x {reason[:150]}")
     phases: dict[str, list[float]] = defaultdict(list)

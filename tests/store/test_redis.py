@@ -6,7 +6,8 @@ import signal
 import pytest
 from support.fakes import ScriptedJudge
 
-from verifier_service.grading import Category, GradeInput, Grader, Judgement, Source, Status
+from verifier_service.grading import Category, GradeInput, Grader, Judgement, Source, Status, cache_key
+from verifier_service.grading.types import JudgeRequest
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.store.failover_cache import FailoverCache
 from verifier_service.store.redis_cache import RedisGradeCache
@@ -49,13 +50,50 @@ async def test_two_replicas_judge_a_pair_once(redis_server, tmp_path):
     await b.aclose()
 
 
+class ClaimsAfter:
+    """A coordinator whose claims wait for a gate: the window between a replica's cache lookup
+    and its claim, held open while another replica judges, caches and releases the pair."""
+
+    def __init__(self, coordinator, gate: asyncio.Event) -> None:
+        self._coordinator, self._gate = coordinator, gate
+        self.claiming = asyncio.Event()
+
+    async def claim(self, keys, owner, ttl_ms):
+        self.claiming.set()
+        await self._gate.wait()
+        return await self._coordinator.claim(keys, owner, ttl_ms)
+
+    def __getattr__(self, name):
+        return getattr(self._coordinator, name)
+
+
+async def test_a_pair_judged_between_lookup_and_claim_is_not_judged_again(redis_server, tmp_path):
+    judges = [ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC}) for _ in range(2)]
+    a, _ = replica(redis_server.url, tmp_path, "a", judges[0])
+    gate = asyncio.Event()
+    b_cache = FailoverCache(RedisGradeCache(redis_server.url), SQLiteGradeCache(tmp_path / "b.sqlite3"))
+    coordinator = ClaimsAfter(b_cache, gate)
+    b = Grader(judges={"j": judges[1]}, default_judge="j", cache=b_cache, coordinator=coordinator)
+    late = asyncio.create_task(b.grade([GradeInput("dog", "samoyed")]))
+    await asyncio.wait_for(coordinator.claiming.wait(), timeout=10)  # b looked up (a miss) and is claiming
+    first = await a.grade([GradeInput("dog", "samoyed")])  # judged and cached
+    key = cache_key(JudgeRequest("dog", "samoyed"), await judges[1].identity())
+    while await b_cache.locked([key]):  # a releases its lock once its grade is out
+        await asyncio.sleep(0.01)
+    gate.set()  # b's claim now succeeds
+    second = await asyncio.wait_for(late, timeout=10)
+    assert (len(judges[0].judged), len(judges[1].judged)) == (1, 0)  # b found a's grade after claiming
+    assert first.grades[0].source is Source.JUDGE and second.grades[0].source is Source.CACHE
+    assert second.grades[0].category is Category.MORE_SPECIFIC
+    assert await b_cache.locked([key]) == set()  # and b released the lock it took
+    await a.aclose()
+    await b.aclose()
+
+
 async def test_a_waiter_takes_over_when_the_owner_died(redis_server, tmp_path):
     judge = ScriptedJudge({("dog", "samoyed"): Category.MORE_SPECIFIC})
     grader, cache = replica(redis_server.url, tmp_path, "b", judge, lock_ttl_s=0.5)
     # A replica that died while judging this pair: its lock is there, no grade will come.
-    from verifier_service.grading import cache_key
-    from verifier_service.grading.types import JudgeRequest
-
     key = cache_key(JudgeRequest("dog", "samoyed"), await judge.identity())
     assert await cache.claim([key], "dead-replica", 500) == {key}
     grades = (await asyncio.wait_for(grader.grade([GradeInput("dog", "samoyed")]), timeout=10)).grades

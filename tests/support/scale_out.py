@@ -6,6 +6,7 @@ stand-in workers. ``Topology`` starts, faults and stops them; ``load`` and ``ora
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -13,8 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 from support.deployment import REPO, compose, router_argv
 from support.processes import ServerProcess, free_port
@@ -92,7 +97,7 @@ class Topology:
     script: dict[str, str]
     replicas: int = 3
     workers: list[StubServer] = field(default_factory=list)
-    scored_by_killed: int = 0
+    windows: list[Window] = field(default_factory=list)  # when a judging's grade could be lost
     verifiers: list[ServerProcess] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
 
@@ -139,34 +144,64 @@ class Topology:
         return ServerProcess(f"verifier {index}", argv, self.workdir / f"verifier-{index}.log", env=env)
 
     # ---- faults -----------------------------------------------------------------------------
+    # The faults that can cost a second judging of a pair record their window: a replica or a
+    # worker killed, the router restarted (each loses the answers in flight), Redis paused
+    # (single-flight is per replica and grades stay in the embedded caches until every replica
+    # is back on Redis). Starting a replica and reloading nginx (graceful) lose nothing.
     def kill_verifier(self, index: int) -> None:
-        self.verifiers[index].kill()
+        with self._window(f"kill verifier {index}"):
+            self.verifiers[index].kill()
 
     def start_verifier(self, index: int) -> None:
         self.verifiers[index] = self._verifier(index)
         self.verifiers[index].start(f"http://127.0.0.1:{self.ports[index]}/readyz", timeout=120)
 
     def kill_worker(self, index: int) -> None:
-        self.scored_by_killed = self.scored(index)  # what it scored is counted before it goes
-        self.workers[index].kill()
+        with self._window(f"kill worker {index}"):
+            self.workers[index].kill()
 
-    def scored(self, index: int) -> int:
-        """Judge pairs a worker has scored (its scoring requests: one per pair)."""
-        return sum("return_logprob" in body for body in self.workers[index].requests())
+    def scorings(self) -> list[dict]:
+        """Every scoring request the workers received (one per judged pair), killed ones' too."""
+        return [scoring for worker in self.workers for scoring in worker.scorings()]
 
     def pause_redis(self, seconds: float) -> None:
         pid = self.redis.process.pid  # type: ignore[union-attr]
-        os.kill(pid, signal.SIGSTOP)
-        time.sleep(seconds)
-        os.kill(pid, signal.SIGCONT)
+        with self._window(f"pause redis {seconds:g}s"):
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(seconds)
+            os.kill(pid, signal.SIGCONT)
+            self.wait_until_all_on_redis()
+
+    def wait_until_all_on_redis(self, timeout: float = 60) -> None:
+        """Until every replica's metrics say it uses Redis again (readiness checks make those on
+        the embedded cache probe it: they switch back only when an operation comes)."""
+        deadline = time.monotonic() + timeout
+        pending = {port for port, server in zip(self.ports, self.verifiers, strict=True) if server.returncode is None}
+        with httpx.Client(headers={"x-api-key": API_KEY}, timeout=5) as http:
+            while pending:
+                for port in sorted(pending):
+                    base = f"http://127.0.0.1:{port}"
+                    http.get(base + "/readyz")
+                    if 'verifier_cache_backend{backend="redis"} 1.0' in http.get(base + "/metrics").text:
+                        pending.discard(port)
+                if pending and time.monotonic() > deadline:
+                    raise TimeoutError(f"replicas on ports {sorted(pending)} never went back to Redis")
+                time.sleep(0.2)
 
     def reload_nginx(self) -> None:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         subprocess.run([nginx, "-c", str(self.nginx_conf), "-p", str(self.workdir), "-s", "reload"], check=True)
 
     def restart_router(self) -> None:
-        self.router.kill()
-        self.start_router()
+        with self._window("restart router"):
+            self.router.kill()
+            self.start_router()
+
+    @contextmanager
+    def _window(self, fault: str) -> Iterator[None]:
+        start = time.monotonic()
+        yield
+        self.windows.append(Window(fault, start, time.monotonic()))
 
     def stop(self) -> None:
         if getattr(self, "nginx", None) is not None:
@@ -178,6 +213,31 @@ class Topology:
             worker.kill()
         if getattr(self, "redis", None) is not None:
             self.redis.kill()
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fault, from its start until its effect is over (``time.monotonic``, one clock per machine)."""
+
+    fault: str
+    start: float
+    end: float
+
+
+def unexplained_rejudgings(scorings: list[dict], windows: list[Window]) -> list[tuple[str, float, float]]:
+    """Second judgings of a pair that no fault explains: (pair, previous, this) arrival times for
+    each scoring of a pair after its first, unless a fault window lies between the two (the first
+    in flight or its grade unshared when the fault began, the second after it had begun)."""
+    by_pair: dict[str, list[float]] = {}
+    for scoring in scorings:
+        by_pair.setdefault(scoring["pair"], []).append(scoring["at"])
+    unexplained = []
+    for pair, times in sorted(by_pair.items()):
+        times.sort()
+        for previous, this in itertools.pairwise(times):
+            if not any(previous <= w.end and this >= w.start for w in windows):
+                unexplained.append((pair, previous, this))
+    return unexplained
 
 
 def wait_for_redis(port: int, timeout: float = 20) -> None:

@@ -39,12 +39,14 @@ class StubServer:
         self.delay = delay  # seconds a "slow" /generate takes
         self.extra_args = list(extra_args or [])  # e.g. ["--null-logprobs"], ["--start-delay", "2"]
         self.server: ServerProcess | None = None
+        self.scorings_log = log_dir / f"scorings-{self.port}.jsonl"
 
     def argv(self) -> list[str]:
         argv = [sys.executable, str(STUB), "--port", str(self.port), "--tokenizer", str(self.tokenizer_dir)]
         argv += ["--script", json.dumps(self.script), "--mode", self.mode]
         argv += ["--model-path", self.model_path] if self.model_path else []
         argv += ["--delay", str(self.delay)] if self.delay is not None else []
+        argv += ["--scorings-log", str(self.scorings_log)]
         return argv + self.extra_args
 
     def start(self, *, ready_path: str = "/ready") -> StubServer:
@@ -67,6 +69,12 @@ class StubServer:
 
     def requests(self) -> list:
         return httpx.get(self.url + "/_requests").json()
+
+    def scorings(self) -> list[dict]:
+        """``{"at": time.monotonic() on arrival, "pair": "label|answer"}`` per scoring request,
+        from every run on this port (read from the stand-in's file: a killed one's too)."""
+        path = self.scorings_log
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
     def stats(self) -> dict:
         return httpx.get(self.url + "/_stats").json()

@@ -116,6 +116,7 @@ def create_stub(
     health_delay: float = 1.0,
     start_delay: float = 0.0,
     null_logprobs: bool = False,
+    scorings_log: Path | None = None,
 ) -> FastAPI:
     app = FastAPI()
     app.state.requests = []
@@ -126,11 +127,12 @@ def create_stub(
     def starting() -> bool:
         return time.monotonic() - started < start_delay
 
-    def preferred(prompt_text: str) -> str:
+    def pair_of(prompt_text: str) -> str | None:
         labels, answers = LABEL.findall(prompt_text), ANSWER.findall(prompt_text)
-        if not labels or not answers:
-            return "wrong"
-        return script.get(f"{labels[-1]}|{answers[-1]}", "wrong")
+        return f"{labels[-1]}|{answers[-1]}" if labels and answers else None
+
+    def preferred(prompt_text: str) -> str:
+        return script.get(pair_of(prompt_text) or "", "wrong")
 
     def one_result(ids: list[int], params: dict, start: int, want_logprob: bool, top_n: int, with_text: bool) -> dict:
         if start == -1 and want_logprob:
@@ -183,6 +185,7 @@ def create_stub(
 
     @app.post("/generate")
     async def generate(request: Request):
+        arrived = time.monotonic()  # one clock for every process on the machine
         body = await request.json()
         app.state.requests.append(body)
         if starting():
@@ -227,6 +230,9 @@ def create_stub(
         except (AbortError, re.error) as exc:
             return JSONResponse({"error": {"message": str(exc)}}, 400)
         account(prompts, [-1 if s is None else s for s in starts], want_logprob)
+        if want_logprob and scorings_log is not None:  # a file: it outlives a killed stand-in
+            with scorings_log.open("a") as log:
+                log.write(json.dumps({"at": arrived, "pair": pair_of(tokenizer.decode(prompts[0]))}) + "\n")
         return results[0] if single else results
 
     async def health_generate() -> Response:
@@ -301,6 +307,7 @@ def main() -> None:
     parser.add_argument("--health-delay", type=float, default=1.0, help="seconds /health takes (SGLang: ~1)")
     parser.add_argument("--start-delay", type=float, default=0.0, help="seconds it answers 503 'starting'")
     parser.add_argument("--null-logprobs", action="store_true", help="null (-inf) for the other replies")
+    parser.add_argument("--scorings-log", type=Path, help='JSON lines {"at": arrival (monotonic), "pair": ...}')
     args = parser.parse_args()
     tokenizer = FastTokenizer(Path(args.tokenizer))
     app = create_stub(
@@ -312,6 +319,7 @@ def main() -> None:
         args.health_delay,
         args.start_delay,
         args.null_logprobs,
+        args.scorings_log,
     )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 

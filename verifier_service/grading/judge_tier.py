@@ -2,8 +2,9 @@
 
 For every pair it looks in the grade cache first; a pair another request of this process is
 already judging is awaited, not sent again (single-flight); with a ``Coordinator`` the same
-holds across replicas: the replica that claims a pair's lock judges it, the others wait for
-its grade in the shared cache and take over if the lock vanishes without one. What is left
+holds across replicas: the replica that claims a pair's lock judges it (unless the cache, read
+again once the lock is taken, has it by then), the others wait for its grade in the shared cache
+and take over if the lock vanishes without one. What is left
 goes to the judge in batches, and every success is cached before its waiters are released.
 
 Pure orchestration over the ports: no HTTP, no database, no model code.
@@ -83,6 +84,10 @@ def checked(outcome: JudgeOutcome) -> JudgeOutcome:
     )
 
 
+def cached_grade(judgement: Judgement) -> Grade:
+    return Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities)
+
+
 @dataclass(frozen=True, slots=True)
 class NamedJudge:
     """A judge and the name it is configured under (metrics and error messages use the name)."""
@@ -137,8 +142,7 @@ class JudgeTier:
         by_cache_key = {ck: requests[key] for key, ck in key_of.items()}
 
         results: dict[str, Grade] = {
-            ck: Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities)
-            for ck, judgement in (await self._cache_get(list(by_cache_key))).items()
+            ck: cached_grade(judgement) for ck, judgement in (await self._cache_get(list(by_cache_key))).items()
         }
         self._observer.cache_lookups(hits=len(results), misses=len(by_cache_key) - len(results))
 
@@ -194,6 +198,7 @@ class JudgeTier:
         elsewhere = [p for p in pending if p.key not in claimed]
         if elsewhere:
             self._spawn(self._await_elsewhere(elsewhere, judge))
+        mine = await self._judged_meanwhile(mine)
         if mine:
             keys = [p.key for p in mine]
             lease = asyncio.ensure_future(self._renew(keys))
@@ -205,6 +210,23 @@ class JudgeTier:
                     await self._coordinator.release(keys, self._owner)
                 except Exception as exc:
                     log.warning("could not release single-flight locks (they expire): %s", exc)
+
+    async def _judged_meanwhile(self, claimed: list[_Pending]) -> list[_Pending]:
+        """Double-checked locking: another replica may have judged a pair, cached it and released
+        its lock between this replica's cache lookup and its claim. Those are served from the
+        cache (their locks released); the rest, still ungraded, are left to judge."""
+        assert self._coordinator is not None
+        found = await self._cache_get([p.key for p in claimed])
+        if not found:
+            return claimed
+        for p in claimed:
+            if p.key in found:
+                self._resolve(p, cached_grade(found[p.key]))
+        try:
+            await self._coordinator.release(list(found), self._owner)
+        except Exception as exc:
+            log.warning("could not release single-flight locks (they expire): %s", exc)
+        return [p for p in claimed if p.key not in found]
 
     async def _renew(self, keys: list[str]) -> None:
         """Keep this replica's locks alive while its judge works: renewed every third of their
@@ -228,8 +250,7 @@ class JudgeTier:
             while remaining:
                 await asyncio.sleep(self._poll_s)
                 for key, judgement in (await self._cache_get(list(remaining))).items():
-                    grade = Grade(Status.OK, judgement.category, Source.CACHE, judgement.probabilities)
-                    self._resolve(remaining.pop(key), grade)
+                    self._resolve(remaining.pop(key), cached_grade(judgement))
                 if not remaining:
                     return
                 held = await self._coordinator.locked(list(remaining))
