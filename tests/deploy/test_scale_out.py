@@ -2,7 +2,8 @@
 ``bench/scale_out.py`` is the long one): nginx with deploy/nginx/verifier.conf, three verifier
 replicas with the compose command and environment, Redis, the smg router, two SGLang stand-ins.
 Every grade a client received is checked against a reference grading of the same pair, and
-every item is accounted for. Assertions are on counts, never on times."""
+every item is accounted for. Assertions are on counts and on the order of events (a second
+judging of a pair needs a fault between the two), never on durations."""
 
 import asyncio
 import random

@@ -78,8 +78,12 @@ async def test_a_pair_judged_between_lookup_and_claim_is_not_judged_again(redis_
     await asyncio.wait_for(coordinator.claiming.wait(), timeout=10)  # b looked up (a miss) and is claiming
     first = await a.grade([GradeInput("dog", "samoyed")])  # judged and cached
     key = cache_key(JudgeRequest("dog", "samoyed"), await judges[1].identity())
-    while await b_cache.locked([key]):  # a releases its lock once its grade is out
-        await asyncio.sleep(0.01)
+
+    async def released() -> None:  # a releases its lock once its grade is out
+        while await b_cache.locked([key]):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(released(), timeout=10)
     gate.set()  # b's claim now succeeds
     second = await asyncio.wait_for(late, timeout=10)
     assert (len(judges[0].judged), len(judges[1].judged)) == (1, 0)  # b found a's grade after claiming
