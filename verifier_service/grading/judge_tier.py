@@ -206,10 +206,7 @@ class JudgeTier:
                 await self._judge_and_publish(mine, judge)
             finally:
                 lease.cancel()
-                try:
-                    await self._coordinator.release(keys, self._owner)
-                except Exception as exc:
-                    log.warning("could not release single-flight locks (they expire): %s", exc)
+                await self._release(keys)
 
     async def _judged_meanwhile(self, claimed: list[_Pending]) -> list[_Pending]:
         """Double-checked locking: another replica may have judged a pair, cached it and released
@@ -222,11 +219,15 @@ class JudgeTier:
         for p in claimed:
             if p.key in found:
                 self._resolve(p, cached_grade(found[p.key]))
+        await self._release(list(found))
+        return [p for p in claimed if p.key not in found]
+
+    async def _release(self, keys: list[str]) -> None:
+        assert self._coordinator is not None
         try:
-            await self._coordinator.release(list(found), self._owner)
+            await self._coordinator.release(keys, self._owner)
         except Exception as exc:
             log.warning("could not release single-flight locks (they expire): %s", exc)
-        return [p for p in claimed if p.key not in found]
 
     async def _renew(self, keys: list[str]) -> None:
         """Keep this replica's locks alive while its judge works: renewed every third of their
