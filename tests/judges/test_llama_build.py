@@ -1,7 +1,7 @@
 """The llama.cpp library the judge tests run is portable: no AMX, AVX2 kept (issue 11).
 
 A build tuned for a CPU with AMX emits ``ldtilecfg`` in ggml's AMX matmul path, which faults
-(SIGSEGV) on machines whose kernel grants the process no AMX state. ``tools/build-llama-cpp.sh``
+(SIGSEGV) on machines whose kernel grants the process no AMX state. ``tools/install-env``
 builds it without; this checks the installed binary itself with objdump.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-llama_cpp = pytest.importorskip("llama_cpp", reason="build it with tools/build-llama-cpp.sh")
+llama_cpp = pytest.importorskip("llama_cpp", reason="install it with tools/install-env dev .venv (locks/dev.txt)")
 
 
 def _disassembly() -> str:

@@ -1,5 +1,5 @@
 """SGLang 0.5.23's own validation of ``/generate`` bodies, run in .venv-sglang
-(tools/make-sglang-venv.sh) as a long-lived child process of the tests.
+(tools/install-env sglang .venv-sglang) as a long-lived child process of the tests.
 
 Each stdin line is ``{"body": {...}, "vocab_size": N}``; each answer line is ``{"ok": true,
 "batch_size": n}`` or ``{"ok": false, "stage": ..., "error": ...}``. A body goes through what

@@ -11,7 +11,7 @@ SCRIPT = Path(__file__).with_name("run_in_verl.py")
 
 def run_in_verl(job: dict) -> dict:
     python = VENV / "bin" / "python"
-    assert python.is_file(), "build it with: bash tools/make-verl-venv.sh .venv .venv-verl"
+    assert python.is_file(), "install it with: tools/install-env verl .venv-verl"
     done = subprocess.run(
         [str(python), "-W", "ignore", str(SCRIPT)], input=json.dumps(job), capture_output=True, text=True, timeout=600
     )
