@@ -18,10 +18,10 @@ OK = Grade(Status.OK, Category.WRONG, Source.RULE, reason="x")
 def test_the_memo_is_bounded_in_bytes():
     memo = GradeMemo(size=1_000_000, max_bytes=100_000)
     for i in range(1000):
-        memo.put(("dog", f"{i:04d}" + "x" * 500, (None, None, None)), OK)
+        memo.put(("dog", f"{i:04d}" + "x" * 500, (None, None, None)), OK, "none")
     assert memo.bytes <= 100_000
     assert 0 < len(memo) < 1000
-    assert memo.get(("dog", "0999" + "x" * 500, (None, None, None))) is OK  # the newest stay
+    assert memo.get(("dog", "0999" + "x" * 500, (None, None, None)), "none") is OK  # the newest stay
 
 
 async def test_over_long_answers_are_never_remembered():

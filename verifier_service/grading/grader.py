@@ -91,9 +91,8 @@ class Grader:
         self._observer = observer or NullObserver()
         self._limits = limits
         self._memo = GradeMemo(memo_size, memo_bytes)
-        # The corrections in force, read at every request; the memo was filled under this version.
+        # The corrections in force, read at every request (the memo follows their version).
         self._corrections = corrections or (lambda: EMPTY_BOOK)
-        self._memo_corrections = EMPTY_BOOK.version
         # Rule and taxonomy grades are few distinct values: items share one object per value,
         # so everything done per grade downstream (serialising, metrics, audit) is done rarely.
         self._interned: dict[Grade, Grade] = {}
@@ -133,9 +132,7 @@ class Grader:
         trees = {name: self._taxonomy(name) for name in names}
         check_ground_truths(items)
         book = self._corrections()
-        if book.version != self._memo_corrections:  # a grade remembered before a correction is never served after it
-            self._memo.clear()
-            self._memo_corrections = book.version
+        self._memo.advance(book.version)  # a grade remembered before a correction is never served after it
         return _Plan(trees, chosen, book)
 
     def _judge(self, name: str | None) -> NamedJudge | None:
@@ -182,7 +179,7 @@ class Grader:
         unsettled: list[MemoKey] = []
         remembered_judgements = 0
         for key, indexes in by_pair.items():
-            grade = self._memo.get(key)
+            grade = self._memo.get(key, plan.corrections.version)
             if grade is None:
                 unsettled.append(key)
             else:
@@ -196,7 +193,7 @@ class Grader:
             limit = self._limits.max_label_chars
             for key, grade in (await self._settle_new(unsettled, plan)).items():
                 if limit is None or len(key[1]) <= limit:  # an over-long answer is never kept whole
-                    self._memo.put(key, grade)
+                    self._memo.put(key, grade, plan.corrections.version)
                 give(grade, by_pair[key])
         return grades, [(grade, n) for grade, n in counts.values()]  # type: ignore[return-value]  # all filled
 

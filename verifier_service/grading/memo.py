@@ -8,6 +8,10 @@ kept; a judge's grade is kept as what it is on a later request, a cached one. On
 entries or ``max_bytes`` bytes (of the labels kept as keys) are reached the oldest entries go
 first (a plain dict keeps insertion order: no bookkeeping on a hit, which is the common case on
 a warm path). The grader never offers it an answer over the length limit.
+
+It remembers under one corrections version at a time (``advance`` moves it on, forgetting all).
+A batch reads and writes with the version it was planned under: a batch that was waiting on the
+judge while a correction was made never puts its pre-correction grades into the newer memo.
 """
 
 from __future__ import annotations
@@ -35,14 +39,21 @@ class GradeMemo:
         self.size = size
         self.max_bytes = max_bytes
         self.bytes = 0  # what the kept keys cost, about
+        self.version = "none"  # the corrections version every kept grade was computed under
         self._grades: dict[MemoKey, Grade] = {}
 
-    def get(self, key: MemoKey) -> Grade | None:
-        return self._grades.get(key)
+    def advance(self, version: str) -> None:
+        """Remember under ``version`` from now on; grades kept under another one are forgotten."""
+        if version != self.version:
+            self.clear()
+            self.version = version
 
-    def put(self, key: MemoKey, grade: Grade) -> None:
+    def get(self, key: MemoKey, version: str) -> Grade | None:
+        return self._grades.get(key) if version == self.version else None
+
+    def put(self, key: MemoKey, grade: Grade, version: str) -> None:
         cost = _cost(key)
-        if grade.status is not Status.OK or self.size <= 0 or cost > self.max_bytes:
+        if version != self.version or grade.status is not Status.OK or self.size <= 0 or cost > self.max_bytes:
             return
         if grade.source is Source.JUDGE:
             grade = replace(grade, source=Source.CACHE)
