@@ -17,8 +17,8 @@ clone() {  # REV NAME -> a fresh clone of REV at $work/NAME
 }
 
 ci_setup() {  # the set-up part of the clone's own .ci/run: after its Debian step, before pytest
-    sed -e '/^if command -v apt-get/,/^fi$/d' -e '/^set +e$/,$d' .ci/run >"$work/setup.sh"
-    bash "$work/setup.sh" >"$work/log" 2>&1
+    sed -e '/^if command -v apt-get/,/^fi$/d' -e '/^set +e$/,$d' .ci/run >.ci/setup-only  # beside it: it cds from its own place
+    bash .ci/setup-only >"$work/log" 2>&1
 }
 
 run_local() {  # deploy/run-local.sh until a POST /grade is answered (600 s at most)
