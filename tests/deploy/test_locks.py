@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import tomllib
 from conftest import REPO
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -21,7 +21,10 @@ from packaging.version import Version
 LOCKS = REPO / "locks"
 OUTPUTS = {p.stem: LOCKS / f"{p.stem}.txt" for p in LOCKS.glob("*.in") if not p.stem.endswith(".nodeps")}
 OUTPUTS["image"] = REPO / "deploy" / "requirements.lock"
-LOCAL = {"specificity-verifier": REPO / "pyproject.toml", "speciarl-trainer-client": REPO / "trainer_client" / "pyproject.toml"}
+LOCAL = {
+    "specificity-verifier": REPO / "pyproject.toml",
+    "speciarl-trainer-client": REPO / "trainer_client" / "pyproject.toml",
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 # What a lock's markers are evaluated under: the Python and platform the locks cover.
 TARGET = {**default_environment(), "python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux",
@@ -77,7 +80,11 @@ def inputs(env: str) -> tuple[list[Requirement], dict[str, set[str]]]:
                 continue
             if line.startswith("."):
                 folder, _, extras = line.partition("[")
-                name = "speciarl-trainer-client" if folder.rstrip("/").endswith("trainer_client") else "specificity-verifier"
+                name = (
+                    "speciarl-trainer-client"
+                    if folder.rstrip("/").endswith("trainer_client")
+                    else "specificity-verifier"
+                )
                 local[name] = {e.strip() for e in extras.rstrip("]").split(",") if e.strip()}
             else:
                 third_party.append(Requirement(line))
@@ -121,11 +128,12 @@ def test_every_locked_package_is_reachable_from_the_inputs(env):
     lock = Lock.read(OUTPUTS[env])
     third_party, _ = inputs(env)
     named_by_inputs = {canonicalize_name(r.name) for r in third_party}
+    every_extra = {
+        name: set(tomllib.loads(path.read_text())["project"]["optional-dependencies"]) for name, path in LOCAL.items()
+    }
     wanted_by_local = {
-        canonicalize_name(r.name)
-        for name in LOCAL
-        for r, _ in local_requirements(name, set(tomllib.loads(LOCAL[name].read_text())["project"].get("optional-dependencies", {})))
-    }  # fmt: skip
+        canonicalize_name(r.name) for name in LOCAL for r, _ in local_requirements(name, every_extra[name])
+    }
     reachable = set(LOCAL)
     changed = True
     while changed:
@@ -180,7 +188,10 @@ def test_the_venvs_ci_installs_hold_exactly_their_lock(env, venv):
     python = REPO / venv / "bin" / "python"
     assert python.exists(), f"{venv} is missing: tools/install-env {env} {venv} (.ci/run does)"
     freeze = subprocess.run(
-        [str(REPO / "tools" / "uv"), "pip", "freeze", "--python", str(python)], capture_output=True, text=True, check=True
+        [str(REPO / "tools" / "uv"), "pip", "freeze", "--python", str(python)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     installed = {canonicalize_name(m.group(1)): Version(m.group(2)) for m in map(PIN.match, freeze.splitlines()) if m}
     assert installed == Lock.read(OUTPUTS[env]).pins

@@ -126,7 +126,7 @@ async def test_every_answer_follows_the_corrections_in_force_when_its_batch_bega
         async def batch(items):
             active = book["now"]  # what grade() plans with: it reads the book before its first await
             result = await grader.grade([GradeInput("dog", p) for p in items])
-            for prediction, grade in zip(items, result.grades):
+            for prediction, grade in zip(items, result.grades, strict=True):
                 correction = active.get(("dog", prediction, None))
                 expected = correction.category if correction else judged[("dog", prediction)]
                 checks.append((prediction, active.version, grade.category, expected))

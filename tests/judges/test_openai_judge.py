@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def llama_server(smollm2_path, tmp_path_factory):
-    """llama-cpp-python's OpenAI-compatible server running SmolLM2 (built portably by tools/install-env from locks/dev.txt)."""
+    """llama-cpp-python's OpenAI-compatible server running SmolLM2 (built portably by tools/install-env)."""
     port = free_port()
     server = ServerProcess(
         "llama-cpp-python server",

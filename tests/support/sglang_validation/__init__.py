@@ -19,7 +19,9 @@ class SGLangValidator:
     def __init__(self, venv: Path = VENV) -> None:
         python = venv / "bin" / "python"
         if not python.exists():
-            raise RuntimeError(f"{venv} is missing: install it with tools/install-env sglang .venv-sglang (.ci/run does)")
+            raise RuntimeError(
+                f"{venv} is missing: install it with tools/install-env sglang .venv-sglang (.ci/run does)"
+            )
         self._process = subprocess.Popen(
             [str(python), "-W", "ignore", str(SCRIPT)],
             stdin=subprocess.PIPE,
