@@ -28,6 +28,7 @@ from verifier_service.grading import InvalidRequest, RequestTooLarge
 from verifier_service.grading.ports import Judge
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.services import build_services
+from verifier_service.store.shared_state import StoreUnavailable
 
 
 def _shortened(value: object, limit: int = 200) -> object:
@@ -74,6 +75,14 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     @app.exception_handler(Overloaded)
     async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Reads go on from the last snapshot; a write (or a group's shared step) cannot: retry later.
+        retry = str(max(1, round(settings.state_sync_s)))
+        return JSONResponse(
+            {"detail": f"{exc}; not recorded, retry later"}, status_code=503, headers={"Retry-After": retry}
+        )
 
     @app.exception_handler(InvalidRequest)
     async def invalid_batch(request: Request, exc: InvalidRequest) -> JSONResponse:

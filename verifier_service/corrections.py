@@ -20,7 +20,7 @@ class CorrectionsLog:
         self._state = state
         self._changes: list[Change] = []
         self._book = CorrectionBook()
-        self._synced = Synced(self._refresh, sync_interval_s)
+        self.synced = Synced(self._refresh, sync_interval_s, name="corrections")
 
     @property
     def book(self) -> CorrectionBook:
@@ -31,7 +31,7 @@ class CorrectionsLog:
         return list(self._changes)
 
     async def sync(self, *, force: bool = False) -> None:
-        await self._synced.ensure(force=force)
+        await self.synced.ensure(force=force)
 
     async def _refresh(self) -> None:
         seen = self._changes[-1].number if self._changes else 0

@@ -52,6 +52,12 @@ class ServiceMetrics:
             "verifier_corrections", "Human corrections recorded, by action (set, revert)", ["action"],
             registry=self.registry,
         )  # fmt: skip
+        self.shared_state_stale = Gauge(
+            "verifier_shared_state_stale",
+            "1 while this replica serves a feature's shared state from its last snapshot (the store is unreachable)",
+            ["feature"],
+            registry=self.registry,
+        )
         self.corrections_active = Gauge(
             "verifier_corrections_active", "Corrections in force (this replica's view)", registry=self.registry
         )

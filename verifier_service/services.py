@@ -119,6 +119,15 @@ class Services:
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
 
+    async def shared_state_check(self) -> str:
+        """'ok', or 'degraded: ...' (still ready: reads are served from the last snapshot, writes are
+        refused) while a feature cannot sync. Not cached: it reads two flags."""
+        features = (self.taxonomies.synced, self.corrections.synced)
+        for feature in features:  # a replica nobody sends requests to still finds out the store is back
+            await feature.ensure()
+        stale = [f"{s.name}: {s.unavailable}" for s in features if s.unavailable is not None]
+        return f"degraded: serving the last snapshot, writes refused ({'; '.join(stale)})" if stale else "ok"
+
     async def explain(
         self, items: Sequence[GradeInput], result: GradingResult, taxonomy: str | None
     ) -> list[dict[str, object]]:
@@ -261,6 +270,8 @@ async def build_services(
     corrections = CorrectionsLog(state, sync_interval_s=settings.state_sync_s)
     await corrections.sync(force=True)
     metrics.corrections_active.set_function(lambda: len(corrections.book.active))
+    for synced in (taxonomies.synced, corrections.synced):
+        metrics.shared_state_stale.labels(synced.name).set_function(lambda s=synced: float(s.unavailable is not None))
     cache = build_cache(settings, metrics)
     if settings.default_taxonomy is not None and settings.default_taxonomy not in taxonomies:
         raise ValueError(

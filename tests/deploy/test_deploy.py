@@ -229,7 +229,7 @@ def test_the_verifier_starts_with_the_compose_command_and_environment(redis_serv
         stub.kill()
     assert denied.status_code == 401  # API keys are on in the compose deployment
     assert [(g["category"], g["source"]) for g in body["grades"]] == [("more specific", "judge"), ("abstain", "rule")]
-    assert ready == {"status": "ok", "checks": {"cache": "ok", "judge:judge": "ok"}}
+    assert ready == {"status": "ok", "checks": {"cache": "ok", "judge:judge": "ok", "shared_state": "ok"}}
     import redis
 
     assert redis.Redis.from_url(redis_server.url).keys("verifier:grade:*")  # the grade went to the shared cache

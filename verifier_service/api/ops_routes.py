@@ -23,13 +23,13 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready: the cache and every configured judge are usable (503 otherwise, with reasons).
-    Answered from a check at most ``readiness_cache_s`` old."""
-    checks = await services.readiness.get()
-    ready = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
-    )
+    """Ready: the cache and every configured judge are usable (503 otherwise, with reasons); 'degraded'
+    (still 200) while the shared state is served from the last snapshot. Answered from a check at
+    most ``readiness_cache_s`` old."""
+    checks = {**await services.readiness.get(), "shared_state": await services.shared_state_check()}
+    ready = all(v == "ok" or v.startswith("degraded") for v in checks.values())
+    status = ("ok" if all(v == "ok" for v in checks.values()) else "degraded") if ready else "unavailable"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_key_for_metrics)])

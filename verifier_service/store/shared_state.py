@@ -18,17 +18,31 @@ Three shapes of state:
 
 Readers poll a revision or a log's length (one cheap read) and reload only what changed; each
 feature states how stale it may be (``Synced``).
+
+While the store is unreachable (``StoreUnavailable``: Redis down, or silent past its socket
+timeout), a replica serves reads from the last snapshot it synced and says so (``Synced.unavailable``,
+in ``/readyz`` and the ``verifier_shared_state_stale`` metric); every write is refused (the API
+answers 503 with the reason). A paused store costs one request the timeout per sync interval,
+never a hang: the others go on with the snapshot meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The shared store cannot be reached now (refused, reset, or silent past its timeout)."""
 
 
 class GroupConflict(ValueError):
@@ -82,21 +96,53 @@ class SharedState(Protocol):
 
 class Synced:
     """Runs ``refresh`` at most once every ``interval_s`` (callers in between use what it loaded), and
-    only one at a time: the cost of staying in sync with other replicas is one read per interval."""
+    only one at a time: the cost of staying in sync with other replicas is one read per interval.
 
-    def __init__(self, refresh: Callable[[], Awaitable[None]], interval_s: float) -> None:
+    A refresh that finds the store unavailable keeps what was loaded before (the snapshot) and
+    records why in ``unavailable`` until a later refresh succeeds. While a refresh is under way, or
+    the store is known to be down (then retries run in the background, one per interval), callers
+    that do not force one go on with the snapshot instead of waiting for it."""
+
+    def __init__(self, refresh: Callable[[], Awaitable[None]], interval_s: float, name: str = "state") -> None:
         self._refresh = refresh
         self.interval_s = interval_s
+        self.name = name
+        self.unavailable: str | None = None  # why the last refresh failed; None once one succeeds
         self._at = float("-inf")
         self._lock = asyncio.Lock()
+        self._retry: asyncio.Task | None = None
 
     async def ensure(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._at < self.interval_s:
+        if force:
+            async with self._lock:
+                await self._attempt()
+            return
+        if time.monotonic() - self._at < self.interval_s or self._lock.locked():
+            return
+        if self.unavailable is not None:  # known down: retry off the request's path, serve the snapshot
+            if self._retry is None or self._retry.done():
+                self._retry = asyncio.create_task(self._attempt_locked())
             return
         async with self._lock:
-            if force or time.monotonic() - self._at >= self.interval_s:
-                await self._refresh()
-                self._at = time.monotonic()
+            if time.monotonic() - self._at >= self.interval_s:
+                await self._attempt()
+
+    async def _attempt_locked(self) -> None:
+        async with self._lock:
+            await self._attempt()
+
+    async def _attempt(self) -> None:
+        try:
+            await self._refresh()
+        except StoreUnavailable as exc:
+            if self.unavailable is None:
+                log.warning("%s: serving the last snapshot: %s", self.name, exc)
+            self.unavailable = str(exc)
+        else:
+            if self.unavailable is not None:
+                log.warning("%s: the shared state is back; in sync again", self.name)
+            self.unavailable = None
+        self._at = time.monotonic()
 
 
 _SCHEMA = """
@@ -268,6 +314,21 @@ return {1, ARGV[3]}
 """
 
 
+def _unavailable_on_connection_errors(method):
+    """Redis unreachable or silent past its socket timeout -> ``StoreUnavailable``, with where."""
+
+    @functools.wraps(method)
+    async def guarded(self, *args, **kwargs):
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return await method(self, *args, **kwargs)
+        except (ConnectionError, TimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"the shared state (Redis at {self.address}) is unreachable: {exc}") from exc
+
+    return guarded
+
+
 class RedisState:
     """The shared store: a hash of documents and a revision counter per kind, a list per log.
 
@@ -282,16 +343,20 @@ class RedisState:
         self._redis = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._prefix = prefix
         self._add_script = self._redis.register_script(_ADD_TO_GROUP)
+        kwargs = self._redis.connection_pool.connection_kwargs  # no password: this goes into messages
+        self.address = f"{kwargs.get('host', kwargs.get('path', '?'))}:{kwargs.get('port', '')}".rstrip(":")
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
 
+    @_unavailable_on_connection_errors
     async def put_document(self, kind: str, name: str, content: bytes) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._key("docs", kind), name, content)
             pipe.incr(self._key("revision", kind))
             await pipe.execute()
 
+    @_unavailable_on_connection_errors
     async def delete_document(self, kind: str, name: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self._key("docs", kind), name)
@@ -299,23 +364,29 @@ class RedisState:
             deleted, _ = await pipe.execute()
         return bool(deleted)
 
+    @_unavailable_on_connection_errors
     async def documents(self, kind: str) -> dict[str, bytes]:
         found = await self._redis.hgetall(self._key("docs", kind))
         return {name.decode(): bytes(content) for name, content in found.items()}
 
+    @_unavailable_on_connection_errors
     async def revision(self, kind: str) -> int:
         return int(await self._redis.get(self._key("revision", kind)) or 0)
 
+    @_unavailable_on_connection_errors
     async def append(self, log: str, entry: bytes) -> int:
         return int(await self._redis.rpush(self._key("log", log), entry))
 
+    @_unavailable_on_connection_errors
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
         found = await self._redis.lrange(self._key("log", log), after, -1)
         return [(after + i, bytes(entry)) for i, entry in enumerate(found, 1)]
 
+    @_unavailable_on_connection_errors
     async def length(self, log: str) -> int:
         return int(await self._redis.llen(self._key("log", log)))
 
+    @_unavailable_on_connection_errors
     async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
         keys = [self._key("group", group, "size"), self._key("group", group, "members")]
         code, kept = await self._add_script(keys=keys, args=[size, member, value, int(ttl_s * 1000)])
@@ -323,6 +394,7 @@ class RedisState:
             raise _conflict(group, size, int(kept))
         return bytes(kept)
 
+    @_unavailable_on_connection_errors
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.get(self._key("group", group, "size"))

@@ -88,7 +88,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         self._views: dict[str, WithLexiconFallback] = {}
         self._uploads: dict[str, _Upload] = {}
         self._revision = -1
-        self._synced = Synced(self._refresh, sync_interval_s)
+        self.synced = Synced(self._refresh, sync_interval_s, name="taxonomies")
 
     @classmethod
     def load(
@@ -157,7 +157,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
     async def sync(self, *, force: bool = False) -> None:
         """Take in what other replicas uploaded or deleted (at most once every ``sync_interval_s``)."""
         if self._state is not None:
-            await self._synced.ensure(force=force)
+            await self.synced.ensure(force=force)
 
     async def _refresh(self) -> None:
         assert self._state is not None
