@@ -23,6 +23,7 @@ from verifier_service.api import (
 )
 from verifier_service.api.auth import load_api_keys
 from verifier_service.api.limits import BodySizeLimit, RequestCounter
+from verifier_service.api.origin_guard import OriginGuard
 from verifier_service.config import Settings
 from verifier_service.grading import InvalidRequest, RequestTooLarge
 from verifier_service.grading.ports import Judge
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=max(settings.max_body_bytes, settings.max_taxonomy_bytes))
+    app.add_middleware(OriginGuard)
     app.add_middleware(RequestCounter, count=lambda endpoint, code: metrics.requests.labels(endpoint, str(code)).inc())
     for module in (grade_routes, group_routes, correction_routes, review_routes, taxonomy_routes, ops_routes):
         app.include_router(module.router)

@@ -191,7 +191,8 @@ def test_health_ready_metrics(server):
     with server.client() as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"cache": "ok", "judge:scripted": "ok"}
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"cache": "ok", "judge:scripted": "ok", "shared_state": "ok"}
         http.post("/grade", json={"items": MIXED})
         http.post("/grade", json={"items": MIXED})
         text = http.get("/metrics").text

@@ -14,6 +14,7 @@ from verifier_service.judge_evaluation import read_pairs
 SUSHI = {"ground_truth": "sushi", "prediction": "Japanese food"}
 READER = "reader-key-0123456789"
 ALICE = "alice-key-0123456789ab"
+NDJSON = {"content-type": "application/x-ndjson"}
 
 
 def settings(data_dir, **extra):
@@ -106,13 +107,14 @@ async def test_export_reads_as_labelled_pairs_and_imports_back(asgi_server, tmp_
         ("sushi", "generic", None), ("samoyed", "generic", "oxford-pets")
     }  # fmt: skip
     async with asgi_server(settings(tmp_path / "b"), {"j": ScriptedJudge()}) as elsewhere, elsewhere.client() as http:
-        imported = await http.post("/corrections/import", content=exported.content)
+        imported = await http.post("/corrections/import", content=exported.content, headers=NDJSON)
         assert imported.status_code == 200 and imported.json()["imported"] == 2
         graded = await grade(
             http, {"ground_truth": "samoyed", "prediction": "fluffy white dog", "taxonomy": "oxford-pets"}
         )
         assert graded["source"] == "human"
-        bad = await http.post("/corrections/import", content=b'{"ground_truth": "a", "prediction": "b"}\n')
+        incomplete = b'{"ground_truth": "a", "prediction": "b"}\n'
+        bad = await http.post("/corrections/import", content=incomplete, headers=NDJSON)
         assert bad.status_code == 422 and "line 1" in bad.json()["detail"]
 
 
@@ -148,3 +150,35 @@ async def test_reading_needs_a_key_and_writing_a_reviewers_key(asgi_server, tmp_
         assert queue.status_code == 200 and queue.json()["reviewed"] == 1
         metrics = (await http.get("/metrics", headers={"x-api-key": READER})).text
         assert f"verifier_review_queue {float(queue.json()['total'])}" in metrics
+
+
+async def test_writes_a_page_on_another_origin_could_send_are_refused(asgi_server, tmp_path):
+    """Issue 33, finding 6: in open mode a cross-origin page recorded a correction through a
+    visitor's browser (a text/plain import needs no preflight). Now: the import wants JSON lines,
+    and a write whose Origin is not the service's own is refused."""
+    line = b'{"ground_truth": "dog", "prediction": "cat", "category": "specific"}\n'
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        plain = await http.post("/corrections/import", content=line, headers={"content-type": "text/plain"})
+        assert plain.status_code == 415 and "application/x-ndjson" in plain.json()["detail"], plain.text
+        foreign = {**NDJSON, "origin": "http://attacker.example"}
+        assert (await http.post("/corrections/import", content=line, headers=foreign)).status_code == 403
+        made = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"origin": "null"})
+        assert made.status_code == 403 and "another origin" in made.json()["detail"]
+        assert (await http.get("/corrections")).json()["active"] == []  # nothing was recorded
+        host = http.base_url.netloc.decode()
+        own = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"origin": f"http://{host}"})
+        assert own.status_code == 201, own.text  # the review page: same origin
+        graded = await http.post("/grade", json={"items": [SUSHI]}, headers={"origin": "http://attacker.example"})
+        assert graded.status_code == 403  # a grade is a write too: it fills caches and the audit log
+
+
+def test_same_origin_compares_the_authority_the_request_was_sent_to():
+    from verifier_service.api.origin_guard import same_origin
+
+    assert same_origin("http://verifier:8000", "verifier:8000")
+    assert same_origin("https://verifier.example", "verifier.example:443")
+    assert same_origin("http://verifier.example:8080", "verifier.example")  # nginx's $host has no port
+    assert not same_origin("http://localhost:3000", "localhost:8000")  # another port is another origin
+    assert not same_origin("http://attacker.example", "verifier.example")
+    assert not same_origin("null", "verifier.example")
+    assert not same_origin("file://", "localhost:8000")

@@ -21,11 +21,13 @@ from verifier_service.grading.unicode_safety import defuse
 router = APIRouter(route_class=KeyFirstRoute)
 MAX_NOTE_CHARS = 2000
 MAX_IMPORT_LINES = 10_000
+IMPORT_TYPES = ("application/x-ndjson", "application/jsonl", "application/json")
 ERRORS = {
     401: {"model": ProblemDetail},
     403: {"model": ProblemDetail, "description": "The key may not write corrections"},
     404: {"model": ProblemDetail},
     409: {"model": ProblemDetail},
+    415: {"model": ProblemDetail, "description": "The body is not sent as JSON lines"},
     422: {"model": ProblemDetail},
 }
 Reviewer = Annotated[str, Depends(reviewer)]
@@ -156,7 +158,11 @@ async def export(services: ServicesDep) -> Response:
 @router.post("/corrections/import", responses=ERRORS)
 async def import_corrections(request: Request, who: Reviewer, services: ServicesDep) -> dict[str, object]:
     """JSONL lines as ``/corrections/export`` writes them (or any labelled pairs): each one recorded
-    as a correction by this key's reviewer. Every line is checked before any is recorded."""
+    as a correction by this key's reviewer. Every line is checked before any is recorded. The body
+    must say it is JSON lines: a browser sends ``text/plain`` across origins without asking first."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in IMPORT_TYPES:
+        raise HTTPException(415, f"content type {content_type or 'none'!r}; send one of {', '.join(IMPORT_TYPES)}")
     lines = [line for line in (await request.body()).splitlines() if line.strip()]
     if len(lines) > MAX_IMPORT_LINES:
         raise HTTPException(413, f"{len(lines)} lines; at most {MAX_IMPORT_LINES} per import")
