@@ -166,7 +166,9 @@ async def test_writes_a_page_on_another_origin_could_send_are_refused(asgi_serve
         assert made.status_code == 403 and "another origin" in made.json()["detail"]
         assert (await http.get("/corrections")).json()["active"] == []  # nothing was recorded
         host = http.base_url.netloc.decode()
-        own = await http.post("/corrections", json={**SUSHI, "category": "generic"}, headers={"origin": f"http://{host}"})
+        own = await http.post(
+            "/corrections", json={**SUSHI, "category": "generic"}, headers={"origin": f"http://{host}"}
+        )
         assert own.status_code == 201, own.text  # the review page: same origin
         graded = await http.post("/grade", json={"items": [SUSHI]}, headers={"origin": "http://attacker.example"})
         assert graded.status_code == 403  # a grade is a write too: it fills caches and the audit log
