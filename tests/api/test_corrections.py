@@ -184,3 +184,23 @@ def test_same_origin_compares_the_authority_the_request_was_sent_to():
     assert not same_origin("http://attacker.example", "verifier.example")
     assert not same_origin("null", "verifier.example")
     assert not same_origin("file://", "localhost:8000")
+
+
+async def test_control_characters_are_refused_and_import_errors_name_their_line(asgi_server, tmp_path):
+    """Issue 33, finding 11: ANSI escapes were stored and exported as sent; an import naming an
+    unknown taxonomy answered 422 without the line."""
+    escape = {"ground_truth": "sushi", "prediction": "\x1b[31mJapanese food", "category": "generic"}
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        refused = await http.post("/corrections", json=escape)
+        assert refused.status_code == 422 and "U+001B" in refused.text, refused.text
+        bell = await http.post("/corrections", json={**SUSHI, "category": "generic", "note": "ok\x07"})
+        assert bell.status_code == 422 and "U+0007" in bell.text
+        noted = await http.post("/corrections", json={**SUSHI, "category": "generic", "note": "line one\n\tline two"})
+        assert noted.status_code == 201, noted.text  # newlines and tabs in a note are fine
+        lines = b'{"ground_truth": "dog", "prediction": "cat", "category": "wrong"}\n' + (
+            b'{"ground_truth": "dog", "prediction": "wolf", "category": "wrong", "taxonomy": "no-such-taxonomy"}\n'
+        )
+        unknown = await http.post("/corrections/import", content=lines, headers=NDJSON)
+        assert unknown.status_code == 422 and unknown.json()["detail"].startswith("line 2: "), unknown.text
+        assert "no-such-taxonomy" in unknown.json()["detail"]
+        assert len((await http.get("/corrections")).json()["active"]) == 1  # nothing of the import was recorded

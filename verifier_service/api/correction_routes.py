@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
+import regex
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from verifier_service.api.auth import KeyFirstRoute, require_api_key, reviewer
 from verifier_service.api.deps import ServicesDep
@@ -31,22 +32,34 @@ ERRORS = {
     422: {"model": ProblemDetail},
 }
 Reviewer = Annotated[str, Depends(reviewer)]
+# C0 and C1 control characters (tab and newline aside, for notes): stored as sent they would reach
+# the export, the review page and terminals (ANSI escapes) of whoever reads them.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(text: str) -> str:
+    if found := _CONTROL.search(text):
+        raise ValueError(f"control character U+{ord(found.group()):04X} at position {found.start()}: not accepted")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 
 
 class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # an export line (id, who, domain, ...) imports as is
 
-    ground_truth: str = Field(min_length=1)
-    prediction: str = Field(min_length=1)
+    ground_truth: Text = Field(min_length=1)
+    prediction: Text = Field(min_length=1)
     category: Category
     taxonomy: Name | None = None
-    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
+    note: Text = Field(default="", max_length=MAX_NOTE_CHARS)
 
 
 class RevertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
+    note: Text = Field(default="", max_length=MAX_NOTE_CHARS)
 
 
 def _view(change: Change) -> dict[str, object]:
@@ -175,6 +188,11 @@ async def import_corrections(request: Request, who: Reviewer, services: Services
     await services.taxonomies.sync()
     await services.corrections.sync(force=True)
     with services.admission.admit(len(parsed)):
-        befores = [await _check(body, services) for body in parsed]  # every line, before any is recorded
+        befores = []
+        for number, body in enumerate(parsed, 1):  # every line, before any is recorded
+            try:
+                befores.append(await _check(body, services))
+            except HTTPException as exc:
+                raise HTTPException(exc.status_code, f"line {number}: {exc.detail}") from None
         changes = [await _record(body, before, who, services) for body, before in zip(parsed, befores, strict=True)]
     return {"imported": len(changes), "corrections_version": services.corrections.book.version}
