@@ -259,6 +259,14 @@ def evaluate_judge(
     split: Annotated[
         str | None, typer.Option(help="Only the pairs of this split (the labelled set's 'dev' or held-out 'test').")
     ] = None,
+    with_corrections: Annotated[
+        bool,
+        typer.Option(
+            "--with-corrections",
+            help="Apply the store's human corrections (off by default: pairs a person corrected, perhaps "
+            "from this very file, would be scored against themselves).",
+        ),
+    ] = False,
     output: Annotated[Path, typer.Option(help="Prefix of the report files (.json and .png)")] = Path(
         "judge-evaluation"
     ),
@@ -282,19 +290,21 @@ def evaluate_judge(
     async def run():
         from verifier_service.services import build_services
 
-        services = await build_services(settings)
+        services = await build_services(settings, apply_corrections=with_corrections)
         try:
-            return await evaluation.grade_labelled(
+            graded = await evaluation.grade_labelled(
                 services, labelled, judge=judge, no_rules=no_rules, no_judge=no_judge
             )
+            return graded, len(services.corrections.book.active)
         finally:
             await services.aclose()
 
     try:
-        graded, escalated = asyncio.run(run())
+        (graded, escalated), active = asyncio.run(run())
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     report = evaluation.summarise(graded, escalated=escalated)
+    report["corrections"] = {"active_in_store": active, "applied": with_corrections}
     part = f" ({split})" if split else ""
     if no_judge:
         title = f"{pairs.name}{part}: rules and taxonomies, no judge"

@@ -182,6 +182,13 @@ def format_report(report: dict[str, Any], title: str) -> str:
     ]
     if report["escalated"] is not None:
         lines.append(f"escalated to the second judge: {report['escalated']} pairs")
+    if corrections := report.get("corrections"):
+        active = corrections["active_in_store"]
+        lines.append(
+            f"human corrections: {active} active in the store, applied"
+            if corrections["applied"]
+            else f"human corrections: {active} active in the store, left out (--with-corrections applies them)"
+        )
     lines += ["", "confusion (rows: labelled, columns: graded)"]
     columns = report["confusion"]["columns"]
     short = {"more specific": "more", "less specific": "less", "specific": "spec", "generic": "gen"}

@@ -255,9 +255,11 @@ async def build_services(
     metrics: ServiceMetrics | None = None,
     api_keys: tuple[bytes, ...] = (),
     extra_judges: Mapping[str, Judge] | None = None,
+    apply_corrections: bool = True,
 ) -> Services:
     """Everything the settings describe. ``extra_judges`` adds judge objects built by the caller
-    (an embedding application, a test)."""
+    (an embedding application, a test). ``apply_corrections=False`` grades as if no person had
+    corrected anything (measuring a judge: a correction scored against itself says nothing)."""
     metrics = metrics or ServiceMetrics()
     judges = {**(extra_judges or {}), **await build_judges(settings)}
     for name, judge in judges.items():
@@ -292,7 +294,7 @@ async def build_services(
         memo_size=settings.grade_memo_size,
         memo_bytes=int(settings.grade_memo_mb * 1_000_000),
         limits=GradingLimits(max_items=settings.max_items_per_request, max_label_chars=settings.max_label_chars),
-        corrections=lambda: corrections.book,
+        corrections=(lambda: corrections.book) if apply_corrections else None,
     )
     return Services(
         settings=settings,

@@ -124,3 +124,33 @@ def test_the_command_with_the_real_smollm2_judge(tmp_path):
         app, ["evaluate-judge", str(pairs), "--config", str(config), "--no-rules", "--output", str(tmp_path / "a")]
     )
     assert alone.exit_code == 0 and json.loads((tmp_path / "a.json").read_text())["tiers"] == {"judge": 1.0}
+
+
+async def test_corrections_in_the_store_are_left_out_unless_asked_for(asgi_server, tmp_path):
+    """Issue 33, finding 9: on a store holding corrections, evaluate-judge scored the corrected pairs
+    against themselves (100%). They are left out by default now, and the report says so."""
+    import asyncio
+
+    data = tmp_path / "data"
+    async with asgi_server(Settings(data_dir=data), {"j": ScriptedJudge()}) as server, server.client() as http:
+        made = await http.post(
+            "/corrections", json={"ground_truth": "sushi", "prediction": "Japanese food", "category": "generic"}
+        )
+        assert made.status_code == 201, made.text
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"ground_truth": "sushi", "prediction": "Japanese food", "category": "generic"}) + "\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data_dir: {data}\n")
+
+    def run(*extra):
+        args = ["evaluate-judge", str(pairs), "--config", str(config), "--no-judge", "--output", str(tmp_path / "r")]
+        result = CliRunner().invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        return result.output, json.loads((tmp_path / "r.json").read_text())
+
+    output, report = await asyncio.to_thread(run)
+    assert "human corrections: 1 active in the store, left out (--with-corrections applies them)" in output
+    assert report["overall"]["graded"] == 0 and report["corrections"] == {"active_in_store": 1, "applied": False}
+    output, report = await asyncio.to_thread(run, "--with-corrections")
+    assert "human corrections: 1 active in the store, applied" in output
+    assert report["overall"]["graded"] == 1 and report["tiers"] == {"human": 1.0}
