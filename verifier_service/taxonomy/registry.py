@@ -14,6 +14,7 @@ often, and parses only what changed).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
     from verifier_service.taxonomy.wordnet import WordNetTaxonomy
 
 KIND = "taxonomy"  # the shared state's document kind
+# Names no upload may take, on any replica of a store, whatever that replica loads: the bundled
+# taxonomies' (their files are named after them) and WordNet's. Otherwise a replica started with
+# bundled_taxonomies: false could upload a "cub-200" that every other replica would then use.
+RESERVED = frozenset({path.stem for path in bundled_taxonomy_paths()} | {"wordnet"})
+log = logging.getLogger(__name__)
 Origin = Literal["bundled", "configured", "uploaded"]
 UploadOutcome = Literal["created", "replaced", "unchanged"]
 
@@ -87,6 +93,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         self._lexicon = lexicon
         self._views: dict[str, WithLexiconFallback] = {}
         self._uploads: dict[str, _Upload] = {}
+        self._uploads_ignored: set[str] = set()
         self._revision = -1
         self.synced = Synced(self._refresh, sync_interval_s, name="taxonomies")
 
@@ -122,8 +129,8 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
 
     # ---- Mapping ----------------------------------------------------------------------------
     def __getitem__(self, name: str) -> BrowsableTaxonomy:
-        upload = self._uploads.get(name)
-        return self._view(upload.taxonomy if upload is not None else self._fixed[name])
+        fixed = self._fixed.get(name)  # a fixed taxonomy is never shadowed by an upload of its name
+        return self._view(fixed if fixed is not None else self._uploads[name].taxonomy)
 
     def _view(self, taxonomy: BrowsableTaxonomy) -> BrowsableTaxonomy:
         if self._lexicon is None or not isinstance(taxonomy, Taxonomy) or not WithLexiconFallback.applies_to(taxonomy):
@@ -142,10 +149,14 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
 
     # ---- what the API shows ---------------------------------------------------------------------
     def is_fixed(self, name: str) -> bool:
-        return name in self._fixed
+        """Loaded here from a file or WordNet, or reserved: the bundled names and 'wordnet' are fixed on
+        every replica of a store, whatever this replica's own settings load."""
+        return name in self._fixed or name in RESERVED
 
     def origin(self, name: str) -> Origin:
-        return "uploaded" if name in self._uploads else self._origins.get(name, "configured")
+        if name in self._fixed or name in RESERVED:
+            return self._origins.get(name, "bundled" if name in RESERVED else "configured")
+        return "uploaded" if name in self._uploads else "configured"
 
     def describe(self, name: str) -> dict[str, Any]:
         """A taxonomy's summary, with its origin and when it was loaded or uploaded."""
@@ -167,6 +178,11 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         documents = await self._state.documents(KIND)
         uploads: dict[str, _Upload] = {}
         for name, document in documents.items():
+            if self.is_fixed(name):  # stored by an earlier version or another replica's settings: never used
+                if name not in self._uploads_ignored:
+                    log.warning("an upload named %r is in the store; %r is a fixed name: ignored", name, name)
+                    self._uploads_ignored.add(name)
+                continue
             current = self._uploads.get(name)
             unchanged = current is not None and current.document == document
             uploads[name] = current if unchanged else await self._parse(document)  # type: ignore[assignment]
@@ -182,10 +198,9 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
     async def upload(self, taxonomy: Taxonomy, *, dry_run: bool = False) -> UploadOutcome:
         """Register an uploaded taxonomy, creating or replacing an upload of that name, for every
         replica; ``dry_run``: only say what would happen."""
-        if taxonomy.name in self._fixed:
+        if self.is_fixed(taxonomy.name):
             raise TaxonomyConflict(
-                f"{taxonomy.name!r} is a {self._origins.get(taxonomy.name, 'configured')} taxonomy; "
-                "upload yours under another name"
+                f"{taxonomy.name!r} is a {self.origin(taxonomy.name)} taxonomy; upload yours under another name"
             )
         await self.sync(force=True)
         current = self._uploads.get(taxonomy.name)
@@ -208,9 +223,13 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
 
     async def delete(self, name: str) -> None:
         """Remove an uploaded taxonomy, for every replica. ``KeyError`` when there is none of that name."""
-        if name in self._fixed:
-            origin = self._origins.get(name, "configured")
-            raise TaxonomyConflict(f"{name!r} is a {origin} taxonomy: it cannot be deleted")
+        if self.is_fixed(name):
+            # An upload of a fixed name that an earlier version stored is removed (it was never used);
+            # the fixed taxonomy itself stays.
+            if self._state is not None and name in await self._state.documents(KIND):
+                await self._state.delete_document(KIND, name)
+                return
+            raise TaxonomyConflict(f"{name!r} is a {self.origin(name)} taxonomy: it cannot be deleted")
         await self.sync(force=True)
         if self._state is None or not await self._state.delete_document(KIND, name):
             raise KeyError(name)
