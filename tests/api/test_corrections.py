@@ -204,3 +204,22 @@ async def test_control_characters_are_refused_and_import_errors_name_their_line(
         assert unknown.status_code == 422 and unknown.json()["detail"].startswith("line 2: "), unknown.text
         assert "no-such-taxonomy" in unknown.json()["detail"]
         assert len((await http.get("/corrections")).json()["active"]) == 1  # nothing of the import was recorded
+
+
+async def test_a_correction_records_at_once_while_the_judge_is_slow(asgi_server, tmp_path):
+    """Issue 33, finding 10: POST /corrections graded the pair (waiting on the judge) before
+    recording it. Now "before" comes from the memo, rules, taxonomy or grade cache, never a judging."""
+    slow = ScriptedJudge(default=Category.ABSTAIN, delay=5.0)
+    async with asgi_server(settings(tmp_path), {"j": slow}) as server, server.client() as http:
+        started = time.monotonic()
+        made = await http.post("/corrections", json={**SUSHI, "category": "generic"})
+        assert made.status_code == 201 and made.json()["before"] is None  # only a judge could have told
+        ruled = await http.post("/corrections", json={"ground_truth": "dog", "prediction": "none", "category": "wrong"})
+        assert ruled.json()["before"] == "abstain"  # the rules' grade
+        assert time.monotonic() - started < 2.0 and slow.calls == []
+        slow.delay = 0.0
+        assert (await grade(http, {"ground_truth": "cat", "prediction": "lynx"}))["source"] == "judge"
+        judged = await http.post(
+            "/corrections", json={"ground_truth": "cat", "prediction": "lynx", "category": "wrong"}
+        )
+        assert judged.json()["before"] == "abstain" and len(slow.calls) == 1  # from the memo / cache, no new call

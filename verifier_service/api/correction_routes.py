@@ -80,12 +80,13 @@ async def _check(body: CorrectionIn, services: ServicesDep) -> str | None:
     current = services.corrections.book.get(correction_key(body.ground_truth, body.prediction, taxonomy))
     if current is not None:
         return current.category.value
-    try:
-        result = await services.grader.grade([GradeInput(body.ground_truth, body.prediction, body.taxonomy)])
+    try:  # what the memo, the rules or the taxonomy say: a correction never waits for a judge
+        grade = await services.grader.settled_without_judge(
+            GradeInput(body.ground_truth, body.prediction, body.taxonomy)
+        )
     except InvalidRequest as exc:
         raise HTTPException(422, str(exc)) from None
-    grade = result.grades[0]
-    return grade.category.value if grade.category is not None else None
+    return grade.category.value if grade is not None and grade.category is not None else None
 
 
 async def _record(body: CorrectionIn, before: str | None, who: str, services: ServicesDep) -> Change:

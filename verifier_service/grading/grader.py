@@ -125,6 +125,25 @@ class Grader:
         self._observer.items_graded(counts)
         return GradingResult(grades, plan.judge.name if plan.judge else None)
 
+    async def settled_without_judge(self, item: GradeInput, taxonomy: str | None = None) -> Grade | None:
+        """The pair's grade from the memo, the rules, the taxonomy or the grade cache; None when only a
+        judge could tell. Never waits for a judging (a correction records what the pair was graded
+        before it at once)."""
+        name = item.taxonomy or taxonomy or self.default_taxonomy
+        tree = self._taxonomy(name)
+        version = self._corrections().version
+        self._memo.advance(version)
+        key = (item.ground_truth, item.prediction, (name, tree.version if tree else None, self.default_judge))
+        if (remembered := self._memo.get(key, version)) is not None:
+            return remembered
+        prediction = defuse(item.prediction)
+        pair = PairKey(normalise(item.ground_truth), normalise(prediction), prediction, name, item.ground_truth)
+        outcome = _settle(pair, tree)
+        if isinstance(outcome, Grade):
+            return outcome
+        judge = self._judge(None)
+        return await self._judge_tier.cached(outcome, judge) if judge is not None else None
+
     def _validate(self, items: Sequence[GradeInput], taxonomy: str | None, judge: str | None) -> _Plan:
         check_size(items, self._limits)
         chosen = self._judge(judge)

@@ -326,6 +326,16 @@ class JudgeTier:
         for item, grade in zip(chunk, grades, strict=True):
             self._resolve(item, grade)
 
+    async def cached(self, request: JudgeRequest, judge: NamedJudge) -> Grade | None:
+        """The judge's cached grade for a request, without judging it (None: not cached, or the judge
+        cannot even name its model)."""
+        try:
+            identity = await judge.judge.identity()
+        except Exception:
+            return None
+        found = await self._cache_get([cache_key(request, identity)])
+        return cached_grade(next(iter(found.values()))) if found else None
+
     # ---- the cache --------------------------------------------------------------------------
     async def _cache_get(self, keys: list[str]) -> dict[str, Judgement]:
         if self._cache is None or not keys:
