@@ -223,3 +223,20 @@ async def test_a_correction_records_at_once_while_the_judge_is_slow(asgi_server,
             "/corrections", json={"ground_truth": "cat", "prediction": "lynx", "category": "wrong"}
         )
         assert judged.json()["before"] == "abstain" and len(slow.calls) == 1  # from the memo / cache, no new call
+
+
+async def test_a_correction_is_bound_to_the_taxonomy_content_it_was_made_under(asgi_server, tmp_path):
+    """Issue 33, finding 8: a correction keyed by a taxonomy's name applied to different content
+    uploaded later under that name. It applies to the content it was made under only."""
+    fish = {"name": "fish", "nodes": [{"name": "fish"}, {"name": "salmon", "parent": "fish"}]}
+    other = {"name": "fish", "nodes": [{"name": "fish"}, {"name": "salmon", "parent": "fish"}, {"name": "trout"}]}
+    pair = {"ground_truth": "salmon", "prediction": "fish", "taxonomy": "fish"}
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        assert (await http.put("/taxonomies/fish", json=fish)).status_code == 201
+        made = await http.post("/corrections", json={**pair, "category": "less specific"})
+        assert made.status_code == 201 and made.json()["taxonomy_version"], made.text
+        assert (await grade(http, pair))["source"] == "human"
+        assert (await http.put("/taxonomies/fish", json=other)).status_code == 200  # new content, same name
+        assert (await grade(http, pair))["source"] == "taxonomy"
+        assert (await http.put("/taxonomies/fish", json=fish)).status_code == 200  # the content it was made under
+        assert (await grade(http, pair))["source"] == "human"

@@ -14,7 +14,7 @@ from verifier_service.api.auth import KeyFirstRoute, require_api_key, reviewer
 from verifier_service.api.deps import ServicesDep
 from verifier_service.api.schemas import Name, ProblemDetail
 from verifier_service.grading import Category, GradeInput, InvalidRequest
-from verifier_service.grading.corrections import Change, correction_key
+from verifier_service.grading.corrections import Change, content_version, correction_key
 from verifier_service.grading.normalise import normalise
 from verifier_service.grading.rules import is_malformed
 from verifier_service.grading.unicode_safety import defuse
@@ -92,9 +92,10 @@ async def _check(body: CorrectionIn, services: ServicesDep) -> str | None:
 async def _record(body: CorrectionIn, before: str | None, who: str, services: ServicesDep) -> Change:
     """Record a correction ``_check`` has passed (``before``: what it found the pair graded)."""
     taxonomy = body.taxonomy if body.taxonomy is not None else services.grader.default_taxonomy
+    bound_to = content_version(services.taxonomies.get(taxonomy)) if taxonomy is not None else None
     change = await services.corrections.record(
         action="set", ground_truth=body.ground_truth, prediction=body.prediction, taxonomy=taxonomy,
-        category=body.category.value, before=before, who=who, note=body.note,
+        category=body.category.value, before=before, who=who, note=body.note, taxonomy_version=bound_to,
     )  # fmt: skip
     services.metrics.corrections.labels("set").inc()
     return change

@@ -40,6 +40,9 @@ class Change:
     at: float
     note: str = ""
     reverts: int | None = None
+    # The version of the named taxonomy's content the pair was corrected under (None: no taxonomy,
+    # or recorded before versions were kept): the correction applies to that content only.
+    taxonomy_version: str | None = None
 
     @classmethod
     def parse(cls, number: int, entry: bytes) -> Change:
@@ -58,6 +61,11 @@ class Correction:
     version: int
     category: Category
     change: Change
+
+
+def content_version(tree: object | None) -> str | None:
+    """A taxonomy's content version (a taxonomy read through WordNet has its file's), None for none."""
+    return None if tree is None else getattr(tree, "content_version", getattr(tree, "version", None))
 
 
 @dataclass(frozen=True)

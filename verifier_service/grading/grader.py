@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.corrections import CorrectionBook
+from verifier_service.grading.corrections import CorrectionBook, content_version
 from verifier_service.grading.judge_tier import JudgeTier, NamedJudge
 from verifier_service.grading.memo import GradeMemo, MemoKey
 from verifier_service.grading.normalise import normalise
@@ -240,7 +240,8 @@ class Grader:
         for n, key in enumerate(normal_forms):
             await _breathe(n)
             corrected = plan.corrections.get((key.ground_truth, key.prediction, key.taxonomy))
-            if corrected is not None:
+            bound_to = corrected.change.taxonomy_version if corrected is not None else None
+            if corrected is not None and bound_to in (None, content_version(plan.taxonomies[key.taxonomy])):
                 reason = f"correction {corrected.id} (version {corrected.version}) by {corrected.change.who}"
                 by_key[key] = Grade(Status.OK, corrected.category, Source.HUMAN, reason=reason)
                 continue

@@ -30,6 +30,7 @@ class WithLexiconFallback:
         self.wordnet = wordnet
         self.name = taxonomy.name
         self.version = f"{taxonomy.version}+{wordnet.version}"
+        self.content_version = taxonomy.version  # the file's own: what a correction is bound to
         self.description = taxonomy.description
 
     @staticmethod
