@@ -104,6 +104,8 @@ class ServiceMetrics:
         )
         self._escalating: dict[str, Any] = {}
         self.registry.register(_EscalationCollector(self._escalating))
+        self._logs: dict[str, Any] = {}
+        self.registry.register(_StoreLossCollector(self._logs))
 
     # ---- set once at start ---------------------------------------------------------
     def cache_configured(self, backend: str) -> None:
@@ -114,6 +116,11 @@ class ServiceMetrics:
     def watch_escalations(self, judge: str, escalating: Any) -> None:
         """Report an escalating judge's counts (``judged``, ``escalated``) at every scrape."""
         self._escalating[judge] = escalating
+
+    def watch_log(self, feature: str, log: Any) -> None:
+        """Report a shared log's losses (``rewinds``: the store held less than this replica saw;
+        ``divergences``: of those, the ones it could not put back) at every scrape."""
+        self._logs[feature] = log
 
     def watch_breaker(self, judge: str, state: Callable[[], str]) -> None:
         """Report ``judge``'s breaker at every scrape, from its ``state()`` (closed, open, half-open)."""
@@ -159,6 +166,30 @@ class ServiceMetrics:
 
     def in_flight(self, delta: int) -> None:
         self.in_flight_items.inc(delta)
+
+
+class _StoreLossCollector:
+    """``verifier_shared_state_rewinds_total`` and ``verifier_shared_state_divergences_total`` per feature."""
+
+    def __init__(self, logs: Mapping[str, Any]) -> None:
+        self._logs = logs
+
+    def collect(self):
+        rewinds = CounterMetricFamily(
+            "verifier_shared_state_rewinds",
+            "Times the store held less of a shared log than this replica had seen (restarted empty, lagging copy)",
+            labels=["feature"],
+        )
+        divergences = CounterMetricFamily(
+            "verifier_shared_state_divergences",
+            "Of those, times the store held other entries where this replica's were (not put back)",
+            labels=["feature"],
+        )
+        for feature, log in self._logs.items():
+            rewinds.add_metric([feature], log.rewinds)
+            divergences.add_metric([feature], log.divergences)
+        yield rewinds
+        yield divergences
 
 
 class _EscalationCollector:

@@ -272,6 +272,7 @@ async def build_services(
     corrections = CorrectionsLog(state, sync_interval_s=settings.state_sync_s)
     await corrections.sync(force=True)
     metrics.corrections_active.set_function(lambda: len(corrections.book.active))
+    metrics.watch_log("corrections", corrections)
     for synced in (taxonomies.synced, corrections.synced):
         metrics.shared_state_stale.labels(synced.name).set_function(lambda s=synced: float(s.unavailable is not None))
     cache = build_cache(settings, metrics)

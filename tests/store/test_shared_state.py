@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from verifier_service.store.shared_state import RedisState, SQLiteState, Synced
+from verifier_service.store.shared_state import LogRewound, RedisState, SQLiteState, Synced
 from verifier_service.taxonomy import TaxonomyRegistry
 from verifier_service.taxonomy.model import Taxonomy
 
@@ -83,3 +83,25 @@ async def test_an_upload_on_one_replica_reaches_the_other(two_replicas):
     assert "my-birds" not in one
     with pytest.raises(KeyError):
         await one.delete("my-birds")
+
+
+async def test_a_log_knows_its_generation_refuses_appends_after_a_loss_and_takes_entries_back(two_replicas):
+    a = two_replicas()
+    assert await a.log_head("corrections") == ("", 0)
+    assert await a.append("corrections", b"1", expect=("", 0)) == 1
+    generation, length = await a.log_head("corrections")
+    assert generation and length == 1
+    assert await a.append("corrections", b"2", expect=(generation, 1)) == 2
+    assert await a.append("corrections", b"3", expect=(generation, 1)) == 3  # others appended: fine
+    with pytest.raises(LogRewound):
+        await a.append("corrections", b"4", expect=(generation, 5))  # it saw more than the store holds
+    with pytest.raises(LogRewound):
+        await a.append("corrections", b"4", expect=("another-generation", 3))
+    # put back only where an entry was: not past a gap, not over another entry, idempotent
+    assert await a.restore("corrections", 3, b"3", generation)  # already there
+    assert not await a.restore("corrections", 3, b"other", generation)
+    assert not await a.restore("corrections", 5, b"5", generation)  # entry 4 is missing
+    assert await a.restore("corrections", 4, b"4", generation) and await a.log_head("corrections") == (generation, 4)
+    assert not await a.restore("corrections", 5, b"5", "another-generation")
+    assert await a.restore("fresh", 1, b"1", generation) and await a.log_head("fresh") == (generation, 1)
+    await a.aclose()

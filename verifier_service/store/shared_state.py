@@ -11,7 +11,12 @@ Three shapes of state:
 - documents: named blobs by kind (an uploaded taxonomy's JSON), with a revision per kind that
   changes on every put or delete of that kind;
 - logs: append-only entries by log name (corrections), numbered 1, 2, ... in the order they
-  were appended; a reader asks for the entries after the last number it saw;
+  were appended; a reader asks for the entries after the last number it saw. Each log has a
+  generation id, made at its first append: a store restarted empty has none (or, failed over to
+  a copy, may hold fewer entries), so a replica that saw more notices the rewind (``log_head``),
+  an append made on the strength of what it saw is refused (``LogRewound``) instead of reusing a
+  number, and a replica puts back what the store lost (``restore``: only at the very place each
+  entry had, so any number of replicas can do it at once);
 - groups: rollouts of one GRPO group arriving from any process or replica (``group_rewards.py``):
   a group's size is fixed by its first member, a member is kept once (the first value wins:
   a rollout sent again is idempotent), and the group expires ``ttl_s`` after its last change.
@@ -34,6 +39,7 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -43,6 +49,14 @@ log = logging.getLogger(__name__)
 
 class StoreUnavailable(RuntimeError):
     """The shared store cannot be reached now (refused, reset, or silent past its timeout)."""
+
+
+class LogRewound(StoreUnavailable):
+    """The store holds less of a log than the writer saw (restarted empty, or a lagging copy)."""
+
+
+def new_generation() -> str:
+    return uuid.uuid4().hex
 
 
 class GroupConflict(ValueError):
@@ -70,8 +84,19 @@ class SharedState(Protocol):
         """Changes whenever a document of ``kind`` is put or deleted."""
         ...
 
-    async def append(self, log: str, entry: bytes) -> int:
-        """Append an entry; its number (1, 2, ...)."""
+    async def append(self, log: str, entry: bytes, *, expect: tuple[str, int] | None = None) -> int:
+        """Append an entry; its number (1, 2, ...). ``expect``: the (generation, length) the writer saw;
+        ``LogRewound`` when the store holds another generation or fewer entries."""
+        ...
+
+    async def log_head(self, log: str) -> tuple[str, int]:
+        """The log's generation ('' before its first append) and how many entries it holds."""
+        ...
+
+    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+        """Put back entry ``number`` of ``generation`` where the store lost it: only if the log holds
+        exactly the entries before it (of that generation, or none at all). Whether the entry at
+        ``number`` is now this one (also when it already was)."""
         ...
 
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
@@ -157,7 +182,23 @@ CREATE TABLE IF NOT EXISTS group_members (
     grp TEXT NOT NULL, member TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (grp, member)
 );
 CREATE INDEX IF NOT EXISTS group_expiry ON group_sizes (expires_at);
+CREATE TABLE IF NOT EXISTS log_generations (log TEXT PRIMARY KEY, generation TEXT NOT NULL);
 """
+
+
+def _rewound(generation: str, length: int, expected_generation: str, seen: int) -> bool:
+    """Whether a log the store holds as (generation, length) lost what a writer saw."""
+    if length < seen:
+        return True
+    return bool(generation) and bool(expected_generation) and generation != expected_generation
+
+
+def _rewound_message(log: str, generation: str, length: int, expected_generation: str, seen: int) -> str:
+    return (
+        f"the store's {log} log holds {length} entries of generation {generation or '(none)'}; this replica "
+        f"saw {seen} of {expected_generation or '(none)'}: the store lost entries (restarted empty, or a "
+        "lagging copy); they are being put back"
+    )
 
 
 def _conflict(group: str, size: int, stored: int) -> GroupConflict:
@@ -216,13 +257,40 @@ class SQLiteState:
         with self._lock:
             return self._conn.execute(query, args).fetchall()
 
-    def _append(self, log: str, entry: bytes) -> int:
+    @staticmethod
+    def _head(conn: sqlite3.Connection, log: str) -> tuple[str, int]:
+        row = conn.execute("SELECT generation FROM log_generations WHERE log = ?", (log,)).fetchone()
+        (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM logs WHERE log = ?", (log,)).fetchone()
+        return (row[0] if row else ""), last
+
+    def _append(self, log: str, entry: bytes, expect: tuple[str, int] | None) -> int:
         def work(conn: sqlite3.Connection) -> int:
-            (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM logs WHERE log = ?", (log,)).fetchone()
+            generation, last = self._head(conn, log)
+            if expect is not None and _rewound(generation, last, *expect):
+                raise LogRewound(_rewound_message(log, generation, last, *expect))
+            if not generation:
+                conn.execute("INSERT INTO log_generations VALUES (?, ?)", (log, new_generation()))
             conn.execute("INSERT INTO logs VALUES (?, ?, ?)", (log, last + 1, entry))
             return last + 1
 
         return int(self._transaction(work))  # type: ignore[call-overload]
+
+    def _restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            held, last = self._head(conn, log)
+            if held and held != generation:
+                return False
+            if last >= number:
+                row = conn.execute("SELECT entry FROM logs WHERE log = ? AND seq = ?", (log, number)).fetchone()
+                return row is not None and bytes(row[0]) == entry
+            if last != number - 1:
+                return False
+            if not held:
+                conn.execute("INSERT INTO log_generations VALUES (?, ?)", (log, generation))
+            conn.execute("INSERT INTO logs VALUES (?, ?, ?)", (log, number, entry))
+            return True
+
+        return bool(self._transaction(work))
 
     def _add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
         def work(conn: sqlite3.Connection) -> bytes:
@@ -278,8 +346,18 @@ class SQLiteState:
         rows = await asyncio.to_thread(self._read, "SELECT revision FROM revisions WHERE kind = ?", (kind,))
         return rows[0][0] if rows else 0
 
-    async def append(self, log: str, entry: bytes) -> int:
-        return await asyncio.to_thread(self._append, log, entry)
+    async def append(self, log: str, entry: bytes, *, expect: tuple[str, int] | None = None) -> int:
+        return await asyncio.to_thread(self._append, log, entry, expect)
+
+    async def log_head(self, log: str) -> tuple[str, int]:
+        def read() -> tuple[str, int]:
+            with self._lock:
+                return self._head(self._conn, log)
+
+        return await asyncio.to_thread(read)
+
+    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+        return await asyncio.to_thread(self._restore, log, number, entry, generation)
 
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
         rows = await asyncio.to_thread(
@@ -329,6 +407,39 @@ def _unavailable_on_connection_errors(method):
     return guarded
 
 
+# An append, refused ({-1, generation, length}) when the writer saw more than the store holds or
+# another generation (seen -1: no expectation); the log's generation is made at its first append.
+_APPEND = """
+local generation = redis.call('GET', KEYS[2])
+local length = redis.call('LLEN', KEYS[1])
+local seen = tonumber(ARGV[3])
+if length < seen or (generation and ARGV[2] ~= '' and generation ~= ARGV[2]) then
+  return {-1, generation or '', length}
+end
+if not generation then
+  generation = ARGV[4]
+  redis.call('SET', KEYS[2], generation)
+end
+return {redis.call('RPUSH', KEYS[1], ARGV[1]), generation, length + 1}
+"""
+
+# Entry ARGV[1] put back where it was: only on top of exactly the entries before it, of its generation.
+_RESTORE = """
+local generation = redis.call('GET', KEYS[2])
+if generation and generation ~= ARGV[3] then return 0 end
+local number = tonumber(ARGV[1])
+local length = redis.call('LLEN', KEYS[1])
+if length >= number then
+  if redis.call('LINDEX', KEYS[1], number - 1) == ARGV[2] then return 1 end
+  return 0
+end
+if length ~= number - 1 then return 0 end
+if not generation then redis.call('SET', KEYS[2], ARGV[3]) end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class RedisState:
     """The shared store: a hash of documents and a revision counter per kind, a list per log.
 
@@ -343,6 +454,8 @@ class RedisState:
         self._redis = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._prefix = prefix
         self._add_script = self._redis.register_script(_ADD_TO_GROUP)
+        self._append_script = self._redis.register_script(_APPEND)
+        self._restore_script = self._redis.register_script(_RESTORE)
         kwargs = self._redis.connection_pool.connection_kwargs  # no password: this goes into messages
         self.address = f"{kwargs.get('host', kwargs.get('path', '?'))}:{kwargs.get('port', '')}".rstrip(":")
 
@@ -374,8 +487,28 @@ class RedisState:
         return int(await self._redis.get(self._key("revision", kind)) or 0)
 
     @_unavailable_on_connection_errors
-    async def append(self, log: str, entry: bytes) -> int:
-        return int(await self._redis.rpush(self._key("log", log), entry))
+    async def append(self, log: str, entry: bytes, *, expect: tuple[str, int] | None = None) -> int:
+        keys = [self._key("log", log), self._key("log", log, "generation")]
+        expected_generation, seen = expect if expect is not None else ("", -1)
+        number, generation, length = await self._append_script(
+            keys=keys, args=[entry, expected_generation, seen, new_generation()]
+        )
+        if number < 0:
+            raise LogRewound(_rewound_message(log, generation.decode(), int(length), expected_generation, seen))
+        return int(number)
+
+    @_unavailable_on_connection_errors
+    async def log_head(self, log: str) -> tuple[str, int]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(self._key("log", log, "generation"))
+            pipe.llen(self._key("log", log))
+            generation, length = await pipe.execute()
+        return (generation.decode() if generation else ""), int(length)
+
+    @_unavailable_on_connection_errors
+    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+        keys = [self._key("log", log), self._key("log", log, "generation")]
+        return bool(await self._restore_script(keys=keys, args=[number, entry, generation]))
 
     @_unavailable_on_connection_errors
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
