@@ -89,16 +89,21 @@ async def _check(body: CorrectionIn, services: ServicesDep) -> str | None:
     return grade.category.value if grade is not None and grade.category is not None else None
 
 
-async def _record(body: CorrectionIn, before: str | None, who: str, services: ServicesDep) -> Change:
-    """Record a correction ``_check`` has passed (``before``: what it found the pair graded)."""
+def _fields(body: CorrectionIn, before: str | None, who: str, services: ServicesDep) -> dict[str, object]:
+    """The change to record for a correction ``_check`` has passed (``before``: what it found the pair graded)."""
     taxonomy = body.taxonomy if body.taxonomy is not None else services.grader.default_taxonomy
     bound_to = content_version(services.taxonomies.get(taxonomy)) if taxonomy is not None else None
-    change = await services.corrections.record(
-        action="set", ground_truth=body.ground_truth, prediction=body.prediction, taxonomy=taxonomy,
-        category=body.category.value, before=before, who=who, note=body.note, taxonomy_version=bound_to,
-    )  # fmt: skip
-    services.metrics.corrections.labels("set").inc()
-    return change
+    return {
+        "action": "set", "ground_truth": body.ground_truth, "prediction": body.prediction, "taxonomy": taxonomy,
+        "category": body.category.value, "before": before, "who": who, "note": body.note,
+        "taxonomy_version": bound_to,
+    }  # fmt: skip
+
+
+async def _record(bodies: list[tuple[CorrectionIn, str | None]], who: str, services: ServicesDep) -> list[Change]:
+    changes = await services.corrections.record_many([_fields(body, before, who, services) for body, before in bodies])
+    services.metrics.corrections.labels("set").inc(len(changes))
+    return changes
 
 
 @router.post("/corrections", status_code=201, responses=ERRORS)
@@ -108,7 +113,7 @@ async def correct(body: CorrectionIn, who: Reviewer, services: ServicesDep) -> d
     await services.taxonomies.sync()
     await services.corrections.sync(force=True)
     with services.admission.admit(1):  # a correction storm is bounded as grading is
-        change = await _record(body, await _check(body, services), who, services)
+        (change,) = await _record([(body, await _check(body, services))], who, services)
     return {**_view(change), "corrections_version": services.corrections.book.version}
 
 
@@ -196,5 +201,5 @@ async def import_corrections(request: Request, who: Reviewer, services: Services
                 befores.append(await _check(body, services))
             except HTTPException as exc:
                 raise HTTPException(exc.status_code, f"line {number}: {exc.detail}") from None
-        changes = [await _record(body, before, who, services) for body, before in zip(parsed, befores, strict=True)]
+        changes = await _record(list(zip(parsed, befores, strict=True)), who, services)
     return {"imported": len(changes), "corrections_version": services.corrections.book.version}
