@@ -57,12 +57,19 @@ async def review_queue(
         raise HTTPException(409, "the review queue is built from the audit log: set audit: true")
     await services.corrections.sync()
     await services.taxonomies.sync()
-    requests = await asyncio.to_thread(services.audit_log.scan, since=time.time() - since_s, run=run)
     sources = frozenset({source}) if source else JUDGED
-    queue = build_queue(
-        requests, services.corrections.book, taxonomy=taxonomy, category=category, sources=sources,
-        default_taxonomy=services.grader.default_taxonomy,
-    )  # fmt: skip
+    book, audit_log, default_taxonomy = services.corrections.book, services.audit_log, services.grader.default_taxonomy
+
+    def build() -> list:
+        # In a worker thread, never on the event loop: its cost grows with the audit log (scan and
+        # build). It touches only the audit log's own connection (which has its own lock) and the
+        # corrections book, an immutable snapshot taken above.
+        requests = audit_log.scan(since=time.time() - since_s, run=run)
+        return build_queue(
+            requests, book, taxonomy=taxonomy, category=category, sources=sources, default_taxonomy=default_taxonomy
+        )
+
+    queue = await asyncio.to_thread(build)
     if not (run or taxonomy or category or source):
         services.metrics.review_queue.set(len(queue))
     page = []
@@ -71,7 +78,7 @@ async def review_queue(
         tree = services.taxonomies.get(item.taxonomy) if item.taxonomy else None
         view["lineage"] = tree.describe_lineage(item.ground_truth) if tree is not None else None
         page.append(view)
-    corrected = list(services.corrections.book.active.values())
+    corrected = list(book.active.values())
     judged = [c for c in corrected if c.change.before is not None]
     agreed = sum(c.change.before == c.category.value for c in judged)
     return {
@@ -80,5 +87,5 @@ async def review_queue(
         "items": page,
         "reviewed": len(corrected),
         "judge_agreement": round(agreed / len(judged), 4) if judged else None,
-        "corrections_version": services.corrections.book.version,
+        "corrections_version": book.version,
     }
