@@ -187,3 +187,29 @@ def test_the_openapi_schema_documents_the_group_endpoints(app_server, tmp_path):
         paths = http.get("/openapi.json").json()["paths"]
     assert {"/groups/rollouts", "/openrlhf/reward"} <= set(paths)
     assert isinstance(httpx.Response(200).status_code, int)
+
+
+async def test_rollout_ids_are_canonical_and_never_negative(asgi_server, tmp_path):
+    """Issue 32: 0, "00" and "٠" were three members of one group; -1 was accepted."""
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+
+        def rollout(rid, answer="alpha"):
+            return {
+                "group": "g",
+                "group_size": 2,
+                "rollout": rid,
+                "ground_truth": TRUTH,
+                "completion": completion(answer),
+            }
+
+        spellings = [0, "00", "\u0660", " 0 "]
+        answers = await asyncio.gather(
+            *(http.post("/groups/rollouts", json={"rollouts": [rollout(r)], "wait_s": 0.5}) for r in spellings)
+        )
+        assert {a.json()["rewards"][0]["rollout"] for a in answers} == {"0"}
+        assert {a.json()["rewards"][0]["arrived"] for a in answers} == {1}  # one member, not four
+        for bad in (-1, "-1", "- 3"):
+            refused = await http.post("/groups/rollouts", json={"rollouts": [rollout(bad)], "wait_s": 0.5})
+            assert refused.status_code == 422 and "negative" in refused.text, refused.text
+        outside = await http.post("/groups/rollouts", json={"rollouts": [rollout("\u0662")], "wait_s": 0.5})
+        assert outside.status_code == 422 and "outside a group of 2" in outside.text  # Arabic-Indic 2

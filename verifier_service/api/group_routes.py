@@ -5,12 +5,13 @@ reward loop through ``trainer_client.verl_reward``) and ``POST /openrlhf/reward`
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trainer_client.extraction import extract_answer
 from verifier_service.api.auth import KeyFirstRoute
@@ -25,6 +26,7 @@ router = APIRouter(route_class=KeyFirstRoute)
 MAX_GROUP_SIZE = 1024
 MAX_WAIT_S = 600.0
 MAX_COMPLETION_CHARS = 65_536
+NEGATIVE_INDEX = re.compile(r"-\s*\d+")
 ERRORS = {
     409: {"model": ProblemDetail, "description": "A rollout too many for its group (two samples under one group)"},
     422: {"model": ProblemDetail, "description": "Invalid request, or a group size that disagrees with the group's"},
@@ -47,12 +49,24 @@ class RolloutIn(BaseModel):
     )
     taxonomy: Name | None = Field(default=None, description="This rollout's taxonomy (overrides the request's)")
 
+    @field_validator("rollout", mode="after")
+    @classmethod
+    def _canonical(cls, rollout: str | int) -> str:
+        """One spelling per member: an index (0, "00", "٠": any decimal digits) is its decimal number,
+        so a retry that spells it otherwise is the same member; a negative index is refused."""
+        text = str(rollout).strip() if isinstance(rollout, str) else str(rollout)
+        if isinstance(rollout, int) and rollout < 0 or NEGATIVE_INDEX.fullmatch(text):
+            raise ValueError(f"rollout index {text} is negative; indexes are 0..group_size-1")
+        if text.isdecimal():
+            return str(int(text))
+        if not 1 <= len(text) <= 128:
+            raise ValueError("a rollout id is 1-128 characters")
+        return text
+
     @model_validator(mode="after")
     def _one_answer(self) -> RolloutIn:
         if (self.answer is None) == (self.completion is None):
             raise ValueError("send exactly one of answer and completion")
-        if isinstance(self.rollout, str) and not 1 <= len(self.rollout) <= 128:
-            raise ValueError("a rollout id is 1-128 characters")
         return self
 
     def to_rollout(self) -> Rollout:
@@ -72,7 +86,7 @@ class GroupRequest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GroupRequest:
-        if self.mode == "single" and any(isinstance(r.rollout, str) and not r.rollout.isdigit() for r in self.rollouts):
+        if self.mode == "single" and any(not str(r.rollout).isdecimal() for r in self.rollouts):
             raise ValueError("mode 'single' rewards the first best rollout: rollout ids must be indexes")
         for r in self.rollouts:
             if str(r.rollout).isdigit() and int(r.rollout) >= r.group_size:
