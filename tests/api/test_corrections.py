@@ -262,3 +262,14 @@ async def test_the_review_queue_is_built_off_the_event_loop(asgi_server, tmp_pat
         queue = await http.get("/review-queue")
         assert queue.status_code == 200 and queue.json()["total"] == 1, queue.text
     assert built_in == [False]
+
+
+async def test_a_revert_needs_no_body(asgi_server, tmp_path):
+    """Issue 34: POST /corrections/{id}/revert required a JSON body the README did not mention."""
+    async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
+        made = (await http.post("/corrections", json={**SUSHI, "category": "generic"})).json()
+        reverted = await http.post(f"/corrections/{made['id']}/revert")
+        assert reverted.status_code == 200 and reverted.json()["note"] == "", reverted.text
+        again = await http.post("/corrections", json={**SUSHI, "category": "generic"})
+        noted = await http.post(f"/corrections/{again.json()['id']}/revert", json={"note": "judge was right"})
+        assert noted.status_code == 200 and noted.json()["note"] == "judge was right"

@@ -118,8 +118,9 @@ async def correct(body: CorrectionIn, who: Reviewer, services: ServicesDep) -> d
 
 
 @router.post("/corrections/{number}/revert", responses=ERRORS)
-async def revert(number: int, body: RevertIn, who: Reviewer, services: ServicesDep) -> dict[str, object]:
-    """Revert an active correction (itself a recorded change): the pair is graded as before."""
+async def revert(number: int, who: Reviewer, services: ServicesDep, body: RevertIn | None = None) -> dict[str, object]:
+    """Revert an active correction (itself a recorded change): the pair is graded as before. The body
+    (``{"note": ...}``) is optional."""
     await services.corrections.sync(force=True)
     book = services.corrections.book
     key = book.by_id.get(number)
@@ -131,7 +132,7 @@ async def revert(number: int, body: RevertIn, who: Reviewer, services: ServicesD
     target = active.change
     change = await services.corrections.record(
         action="revert", ground_truth=target.ground_truth, prediction=target.prediction, taxonomy=target.taxonomy,
-        category=None, before=target.category, who=who, note=body.note, reverts=number,
+        category=None, before=target.category, who=who, note=body.note if body else "", reverts=number,
     )  # fmt: skip
     services.metrics.corrections.labels("revert").inc()
     return {**_view(change), "corrections_version": services.corrections.book.version}
