@@ -7,8 +7,13 @@ when the replicas share Redis, else the embedded file), and the call waits until
 holds ``group_size`` rollouts; then every waiting call answers with its reward, computed by the
 method's own rules (``trainer_client.rewards``: the same code the TRL adapter uses). A group
 that is not complete by the deadline answers ``incomplete``, without a reward: never a made-up
-one. A rollout sent again is idempotent (the first grade is kept); a size that disagrees with
+one. A rollout sent again is idempotent (the first grade is kept); sent again with other content
+(another ground truth, answer or taxonomy) it is refused, naming both; a size that disagrees with
 the group's first rollout, or a rollout too many, is refused.
+
+Groups are the caller's: every group key is kept under the caller's namespace (its API key's
+digest, and the run it names), so no other key holder can read a trainer's group or send
+rollouts into it and steer its rewards.
 
 Waiting costs one read of the group per ``poll_s`` per group and process, however many calls
 wait on it (calls on one replica share a poll).
@@ -17,9 +22,10 @@ wait on it (calls on one replica share a poll).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import orjson
@@ -33,6 +39,10 @@ from verifier_service.store.shared_state import GroupConflict, SharedState
 Scheme = Literal["dynamic", "reward3", "scala1", "scala2", "scala3"]
 Mode = Literal["all", "single"]
 Status = Literal["ok", "incomplete", "unscorable", "ambiguous"]
+
+
+class ContentMismatch(GroupConflict):
+    """A rollout id sent again with other content than the first time."""
 
 
 class AmbiguousGroup(ValueError):
@@ -91,9 +101,26 @@ class GroupRewards:
         mode: Mode = "all",
         wait_s: float = 60.0,
         linger_s: float | None = None,
+        namespace: str = "",
     ) -> list[RolloutReward]:
-        """Grade the rollouts, keep them under their groups, and answer once their groups are complete
-        (or at ``wait_s``). Raises ``GroupConflict`` for a rollout its group refuses, before waiting."""
+        """Grade the rollouts, keep them under their groups (in the caller's ``namespace``), and answer
+        once their groups are complete (or at ``wait_s``). Raises ``GroupConflict`` for a rollout its
+        group refuses, before waiting."""
+        prefix = f"{namespace}\x00"
+        inside = [replace(r, group=prefix + r.group) for r in rollouts]
+        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s)
+        return [replace(a, group=a.group.removeprefix(prefix)) for a in answers]
+
+    async def _submit(
+        self,
+        rollouts: Sequence[Rollout],
+        taxonomy: str | None,
+        judge: str | None,
+        scheme: Scheme,
+        mode: Mode,
+        wait_s: float,
+        linger_s: float | None,
+    ) -> list[RolloutReward]:
         deadline = time.monotonic() + wait_s
         kept = await self._keep(rollouts, await self._grade(rollouts, taxonomy, judge))
         if scheme != "dynamic":
@@ -114,7 +141,7 @@ class GroupRewards:
             for group in groups:
                 if (await self._state.group(_ambiguity_key(group)))[0]:
                     raise AmbiguousGroup(
-                        f"more than {groups[group]} rollouts arrived for group {group!r}: two samples share it"
+                        f"more than {groups[group]} rollouts arrived for group {_shown(group)!r}: two samples share it"
                     )
         return [self._reward(r, complete[r.group], mode) for r in rollouts]
 
@@ -138,16 +165,22 @@ class GroupRewards:
     ) -> list[tuple[str, str | None]]:
         kept = []
         for rollout, (category, error) in zip(rollouts, graded, strict=True):
-            value = orjson.dumps({"category": category, "error": error})
+            content = _content(rollout)
+            value = orjson.dumps({"category": category, "error": error, "content": content})
             try:
                 stored = await self._state.add_to_group(
                     rollout.group, rollout.group_size, rollout.rollout, value, self.ttl_s
                 )
-            except GroupConflict:
+            except GroupConflict as exc:
                 # the group's other callers learn of it too, when they look after completing
                 await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", self.ttl_s)
-                raise
+                raise type(exc)(str(exc).replace(rollout.group, _shown(rollout.group))) from None
             data = orjson.loads(stored)
+            if data.get("content", content) != content:
+                raise ContentMismatch(
+                    f"rollout {rollout.rollout} of group {_shown(rollout.group)!r} was sent before with other "
+                    f"content: first {data['content']}, now {content}; a retry must resend the same rollout"
+                )
             kept.append((data["category"], data["error"]))
         return kept
 
@@ -190,6 +223,20 @@ class GroupRewards:
             )
             return RolloutReward(**common, status="unscorable", reward=None, group_best=best, error=why)
         return RolloutReward(**common, status="ok", reward=reward, group_best=best)
+
+
+def _content(rollout: Rollout) -> str:
+    """What identifies a rollout's content, short enough to quote in an error."""
+    answer = "(no answer)" if rollout.answer is None else repr(rollout.answer[:60])
+    whole = f"{rollout.ground_truth}\x00{rollout.answer}\x00{rollout.taxonomy}".encode()
+    digest = hashlib.sha256(whole).hexdigest()[:12]
+    taxonomy = f" ({rollout.taxonomy})" if rollout.taxonomy else ""
+    return f"{answer} for {rollout.ground_truth[:60]!r}{taxonomy} [{digest}]"
+
+
+def _shown(group: str) -> str:
+    """A group's key as its caller named it (without the namespace)."""
+    return group.split("\x00", 1)[-1]
 
 
 def _ambiguity_key(group: str) -> str:

@@ -213,3 +213,52 @@ async def test_rollout_ids_are_canonical_and_never_negative(asgi_server, tmp_pat
             assert refused.status_code == 422 and "negative" in refused.text, refused.text
         outside = await http.post("/groups/rollouts", json={"rollouts": [rollout("\u0662")], "wait_s": 0.5})
         assert outside.status_code == 422 and "outside a group of 2" in outside.text  # Arabic-Indic 2
+
+
+async def test_groups_belong_to_their_caller_and_a_resent_rollout_must_be_the_same(asgi_server, tmp_path):
+    """Issue 32: any key holder could pre-send rollouts into a trainer's group and decide its rewards
+    (its correct answer rewarded 0); the same ids sent again with other content silently got the
+    first content's grade."""
+    keys = tmp_path / "keys.txt"
+    keys.write_text("trainer-key-0123456789ab\nother-key-0123456789abcd\n")
+    trainer = {"authorization": "Bearer trainer-key-0123456789ab"}
+    intruder = {"authorization": "Bearer other-key-0123456789abcd"}
+
+    def rollout(rid, answer, truth=TRUTH, size=2):
+        return {
+            "group": "g1",
+            "group_size": size,
+            "rollout": rid,
+            "ground_truth": truth,
+            "completion": completion(answer),
+        }
+
+    async with (
+        asgi_server(Settings(data_dir=tmp_path, api_keys_file=keys), {"j": judge()}) as server,
+        server.client() as http,
+    ):
+        # the intruder fills "g1" first, with answers that would make the trainer's look bad or good
+        steer = await http.post("/groups/rollouts", headers=intruder,
+                                json={"rollouts": [rollout(0, "gamma"), rollout(1, TRUTH)], "wait_s": 1})  # fmt: skip
+        assert steer.status_code == 200
+        own = await http.post("/groups/rollouts", headers=trainer,
+                              json={"rollouts": [rollout(0, "alpha"), rollout(1, "beta")], "wait_s": 5})  # fmt: skip
+        assert own.status_code == 200, own.text
+        rewards = own.json()["rewards"]
+        assert [r["arrived"] for r in rewards] == [2, 2]  # its own two rollouts, not the intruder's
+        assert [r["reward"] for r in rewards] == best_of_rollout_rewards(
+            [ANSWERS["alpha"], ANSWERS["beta"]], ["g1", "g1"]
+        )
+        same = await http.post(
+            "/groups/rollouts", headers=trainer, json={"rollouts": [rollout(0, "alpha")], "wait_s": 1}
+        )
+        assert same.status_code == 200 and same.json()["rewards"] == rewards[:1]  # a retry: the same member
+        other = await http.post(
+            "/groups/rollouts", headers=trainer, json={"rollouts": [rollout(0, "delta")], "wait_s": 1}
+        )
+        assert other.status_code == 409, other.text
+        detail = other.json()["detail"]
+        assert "'alpha'" in detail and "'delta'" in detail and "g1" in detail and "\x00" not in detail
+        elsewhere = {"rollouts": [rollout(0, "delta", size=1)], "run": "run-2", "wait_s": 1}
+        run = await http.post("/groups/rollouts", headers=trainer, json=elsewhere)
+        assert run.status_code == 200 and run.json()["rewards"][0]["arrived"] == 1  # another run: another group

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -55,6 +56,14 @@ def reviewer(request: Request, services: ServicesDep) -> str:
             403, "this key may not write corrections: add it under review_keys, with the reviewer's name"
         )
     return found
+
+
+def caller_namespace(request: Request, services: ServicesDep) -> str:
+    """Whose state a request reads and writes (rollout groups): a digest of the API key it carries,
+    never the key itself; ``open`` when the service has no keys (then every caller shares it)."""
+    if not services.api_keys:
+        return "open"
+    return "key:" + hashlib.sha256((presented_key(request) or "").encode()).hexdigest()[:24]
 
 
 def presented_key(request: Request) -> str | None:

@@ -10,11 +10,11 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trainer_client.extraction import extract_answer
-from verifier_service.api.auth import KeyFirstRoute
+from verifier_service.api.auth import KeyFirstRoute, caller_namespace
 from verifier_service.api.deps import ServicesDep
 from verifier_service.api.schemas import Name, ProblemDetail
 from verifier_service.group_rewards import AmbiguousGroup, Mode, Rollout, Scheme
@@ -83,6 +83,9 @@ class GroupRequest(BaseModel):
     scheme: Scheme = Field(default="dynamic", description="dynamic: best-of-rollout; or a static baseline")
     mode: Mode = Field(default="all", description="all: every best rollout gets 1; single: only the first (by index)")
     wait_s: float = Field(default=120.0, gt=0, le=MAX_WAIT_S, description="How long to wait for the group")
+    run: Name | None = Field(
+        default=None, description="The training run: groups are kept apart per run, within the caller's API key"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GroupRequest:
@@ -116,7 +119,7 @@ def _check_size(request_items: int, services: ServicesDep) -> None:
 
 
 @router.post("/groups/rollouts", response_model=GroupResponse, responses=ERRORS)
-async def group_rollouts(body: GroupRequest, services: ServicesDep) -> GroupResponse:
+async def group_rollouts(body: GroupRequest, request: Request, services: ServicesDep) -> GroupResponse:
     """Grade rollouts as they arrive and answer, for each, its best-of-rollout reward once its whole
     group has arrived (from any call, process or replica), or ``incomplete`` at ``wait_s``."""
     _check_size(len(body.rollouts), services)
@@ -131,6 +134,7 @@ async def group_rollouts(body: GroupRequest, services: ServicesDep) -> GroupResp
                 scheme=body.scheme,
                 mode=body.mode,
                 wait_s=min(body.wait_s, services.settings.group_wait_max_s),
+                namespace=caller_namespace(request, services) + (f"/{body.run}" if body.run else ""),
             )
     except GroupSizeMismatch as exc:
         raise HTTPException(422, str(exc)) from None
@@ -167,6 +171,7 @@ def _response_of(query: str, prompt: str) -> str:
 @router.post("/openrlhf/reward", responses=ERRORS)
 async def openrlhf_reward(
     body: OpenRLHFRequest,
+    request: Request,
     services: ServicesDep,
     group_size: Annotated[int, Query(ge=1, le=MAX_GROUP_SIZE, description="n_samples_per_prompt")],
     taxonomy: Annotated[Name | None, Query()] = None,
@@ -206,6 +211,7 @@ async def openrlhf_reward(
                 scheme=scheme,
                 wait_s=min(wait_s, services.settings.group_wait_max_s),
                 linger_s=linger_s,
+                namespace=caller_namespace(request, services),
             )
     except (GroupConflict, AmbiguousGroup) as exc:
         raise HTTPException(
