@@ -14,6 +14,37 @@ class Overloaded(Exception):
         self.retry_after_s = retry_after_s
 
 
+class TooManyWaiting(Overloaded):
+    """One caller has too many rollouts waiting for their groups; the API answers 429."""
+
+
+class WaitingBound:
+    """Bounds the rollouts each caller has waiting for their groups, apart from grading admission:
+    a call that waits holds no grading slot, so waiting trainers never make ``/grade`` answer 503."""
+
+    def __init__(self, max_per_caller: int, retry_after_s: int = 5) -> None:
+        self.max_per_caller = max_per_caller
+        self.retry_after_s = retry_after_s
+        self.waiting: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, caller: str, rollouts: int) -> Iterator[None]:
+        held = self.waiting.get(caller, 0)
+        if held + rollouts > self.max_per_caller:
+            raise TooManyWaiting(
+                f"{held} rollouts of this caller already wait for their groups here (limit {self.max_per_caller}, "
+                "group_waiting_max): size it to prompts x n per step",
+                self.retry_after_s,
+            )
+        self.waiting[caller] = held + rollouts
+        try:
+            yield
+        finally:
+            self.waiting[caller] -= rollouts
+            if not self.waiting[caller]:
+                del self.waiting[caller]
+
+
 class Admission:
     """Bounds the items being graded at once: past the bound, requests are refused with 503 and
     ``Retry-After`` instead of queueing without limit (memory stays bounded under overload)."""

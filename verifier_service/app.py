@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from verifier_service import __version__
-from verifier_service.admission import Overloaded
+from verifier_service.admission import Overloaded, TooManyWaiting
 from verifier_service.api import (
     correction_routes,
     grade_routes,
@@ -73,6 +73,10 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     app.add_middleware(RequestCounter, count=lambda endpoint, code: metrics.requests.labels(endpoint, str(code)).inc())
     for module in (grade_routes, group_routes, correction_routes, review_routes, taxonomy_routes, ops_routes):
         app.include_router(module.router)
+
+    @app.exception_handler(TooManyWaiting)
+    async def too_many_waiting(request: Request, exc: TooManyWaiting) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(Overloaded)
     async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:

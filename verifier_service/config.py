@@ -140,6 +140,12 @@ class Settings(BaseSettings):
     group_poll_s: float = Field(
         default=0.05, gt=0, description="how often a replica looks whether a group it waits for is complete"
     )
+    group_waiting_max: int = Field(
+        default=4096,
+        ge=1,
+        description="rollouts one caller (API key) may have waiting for their groups on a replica at once "
+        "(prompts x n of a step, 2,560 in the method's runs); past it: 429",
+    )
 
     judges: dict[str, JudgeSettings] = Field(default_factory=dict)
     default_judge: str | None = Field(default=None, description="judge used when a request names none")

@@ -33,6 +33,7 @@ import orjson
 from trainer_client.protocol import ERROR, UNPARSEABLE
 from trainer_client.ranks import TRAINING_RANK
 from trainer_client.rewards import STATIC_SCHEMES, best_of_rollout_rewards, static_rewards
+from verifier_service.admission import Admission, WaitingBound
 from verifier_service.grading import GradeInput, Grader
 from verifier_service.store.shared_state import GroupConflict, SharedState
 
@@ -82,10 +83,21 @@ def _order(member: str) -> tuple[int, int | str]:
 
 class GroupRewards:
     def __init__(
-        self, state: SharedState, grader: Grader, *, ttl_s: float = 600.0, poll_s: float = 0.05, linger_s: float = 0.0
+        self,
+        state: SharedState,
+        grader: Grader,
+        *,
+        ttl_s: float = 600.0,
+        poll_s: float = 0.05,
+        linger_s: float = 0.0,
+        admission: Admission | None = None,
+        waiting: WaitingBound | None = None,
     ) -> None:
         self._state = state
         self._grader = grader
+        # Grading holds an admission slot; waiting for the group holds only the caller's waiting bound.
+        self._admission = admission or Admission(1 << 62)
+        self._waiting = waiting or WaitingBound(1 << 62)
         self.ttl_s = ttl_s
         self.poll_s = poll_s
         self.linger_s = linger_s  # after completion, how long more arrivals would make a group ambiguous
@@ -108,7 +120,7 @@ class GroupRewards:
         group refuses, before waiting."""
         prefix = f"{namespace}\x00"
         inside = [replace(r, group=prefix + r.group) for r in rollouts]
-        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s)
+        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s, namespace)
         return [replace(a, group=a.group.removeprefix(prefix)) for a in answers]
 
     async def _submit(
@@ -120,9 +132,12 @@ class GroupRewards:
         mode: Mode,
         wait_s: float,
         linger_s: float | None,
+        namespace: str,
     ) -> list[RolloutReward]:
         deadline = time.monotonic() + wait_s
-        kept = await self._keep(rollouts, await self._grade(rollouts, taxonomy, judge))
+        with self._admission.admit(len(rollouts)):
+            graded = await self._grade(rollouts, taxonomy, judge)
+        kept = await self._keep(rollouts, graded)
         if scheme != "dynamic":
             rewards = static_rewards([category for category, _ in kept], scheme)
             return [
@@ -132,9 +147,9 @@ class GroupRewards:
                 for r, (category, error), reward in zip(rollouts, kept, rewards, strict=True)
             ]
         groups = {r.group: r.group_size for r in rollouts}
-        complete = dict(
-            zip(groups, await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups)), strict=True)
-        )
+        with self._waiting.hold(namespace, len(rollouts)):
+            waited = await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups))
+        complete = dict(zip(groups, waited, strict=True))
         linger = self.linger_s if linger_s is None else linger_s
         if linger > 0:
             await asyncio.sleep(linger)

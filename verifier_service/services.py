@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from verifier_service.admission import Admission
+from verifier_service.admission import Admission, WaitingBound
 from verifier_service.config import Settings
 from verifier_service.corrections import CorrectionsLog
 from verifier_service.grading import Grader, GradingLimits, GradingResult
@@ -281,6 +281,7 @@ async def build_services(
             f"default_taxonomy {settings.default_taxonomy!r} is not loaded (loaded: {sorted(taxonomies)}); "
             "for 'wordnet' set wordnet: true"
         )
+    admission = Admission(settings.max_items_in_flight)
     grader = Grader(
         judges=judges,
         default_judge=settings.default_judge,
@@ -304,9 +305,16 @@ async def build_services(
         taxonomies=taxonomies,
         grader=grader,
         audit_log=build_audit_log(settings),
-        admission=Admission(settings.max_items_in_flight),
+        admission=admission,
         corrections=corrections,
-        group_rewards=GroupRewards(state, grader, ttl_s=settings.group_ttl_s, poll_s=settings.group_poll_s),
+        group_rewards=GroupRewards(
+            state,
+            grader,
+            ttl_s=settings.group_ttl_s,
+            poll_s=settings.group_poll_s,
+            admission=admission,
+            waiting=WaitingBound(settings.group_waiting_max),
+        ),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,
     )

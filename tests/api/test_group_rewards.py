@@ -262,3 +262,24 @@ async def test_groups_belong_to_their_caller_and_a_resent_rollout_must_be_the_sa
         elsewhere = {"rollouts": [rollout(0, "delta", size=1)], "run": "run-2", "wait_s": 1}
         run = await http.post("/groups/rollouts", headers=trainer, json=elsewhere)
         assert run.status_code == 200 and run.json()["rewards"][0]["arrived"] == 1  # another run: another group
+
+
+async def test_waiting_for_a_group_holds_no_grading_slot_and_has_a_bound_of_its_own(asgi_server, tmp_path):
+    """Issue 32: a call waiting on its group held admission slots, so /grade answered 503 while
+    nothing was being graded; waiting calls are bounded per caller instead (429, with the bound)."""
+    settings = Settings(data_dir=tmp_path, max_items_in_flight=4, group_waiting_max=5)
+    async with asgi_server(settings, {"j": judge()}) as server, server.client() as http:
+
+        def rollouts(group, n):
+            return [{"group": group, "group_size": 8, "rollout": i, "ground_truth": TRUTH,
+                     "completion": completion("alpha")} for i in range(n)]  # fmt: skip
+
+        waiting = asyncio.create_task(http.post("/groups/rollouts", json={"rollouts": rollouts("a", 4), "wait_s": 3}))
+        await asyncio.sleep(0.5)  # graded, now waiting for 4 more rollouts that do not come
+        graded = await http.post("/grade", json={"items": [{"ground_truth": "dog", "prediction": "none"}] * 4})
+        assert graded.status_code == 200, graded.text
+        refused = await http.post("/groups/rollouts", json={"rollouts": rollouts("b", 2), "wait_s": 1})
+        assert refused.status_code == 429 and "limit 5" in refused.text and refused.headers["retry-after"]
+        assert (await waiting).json()["rewards"][0]["status"] == "incomplete"
+        after = await http.post("/groups/rollouts", json={"rollouts": rollouts("b", 2), "wait_s": 0.2})
+        assert after.status_code == 200  # the bound is free again once the waiting call answered

@@ -30,6 +30,7 @@ NEGATIVE_INDEX = re.compile(r"-\s*\d+")
 ERRORS = {
     409: {"model": ProblemDetail, "description": "A rollout too many for its group (two samples under one group)"},
     422: {"model": ProblemDetail, "description": "Invalid request, or a group size that disagrees with the group's"},
+    429: {"model": ProblemDetail, "description": "Too many of this caller's rollouts wait for their groups"},
     503: {"model": ProblemDetail, "description": "Overloaded: retry after the Retry-After header's seconds"},
 }
 
@@ -125,17 +126,16 @@ async def group_rollouts(body: GroupRequest, request: Request, services: Service
     _check_size(len(body.rollouts), services)
     await services.taxonomies.sync()
     await services.corrections.sync()
-    try:
-        with services.admission.admit(len(body.rollouts)):
-            rewards = await services.group_rewards.submit(
-                [r.to_rollout() for r in body.rollouts],
-                taxonomy=body.taxonomy,
-                judge=body.judge,
-                scheme=body.scheme,
-                mode=body.mode,
-                wait_s=min(body.wait_s, services.settings.group_wait_max_s),
-                namespace=caller_namespace(request, services) + (f"/{body.run}" if body.run else ""),
-            )
+    try:  # grading holds an admission slot, waiting only the caller's waiting bound (GroupRewards)
+        rewards = await services.group_rewards.submit(
+            [r.to_rollout() for r in body.rollouts],
+            taxonomy=body.taxonomy,
+            judge=body.judge,
+            scheme=body.scheme,
+            mode=body.mode,
+            wait_s=min(body.wait_s, services.settings.group_wait_max_s),
+            namespace=caller_namespace(request, services) + (f"/{body.run}" if body.run else ""),
+        )
     except GroupSizeMismatch as exc:
         raise HTTPException(422, str(exc)) from None
     except GroupConflict as exc:
@@ -203,16 +203,15 @@ async def openrlhf_reward(
     await services.taxonomies.sync()
     await services.corrections.sync()
     try:
-        with services.admission.admit(len(rollouts)):
-            rewards = await services.group_rewards.submit(
-                rollouts,
-                taxonomy=taxonomy,
-                judge=judge,
-                scheme=scheme,
-                wait_s=min(wait_s, services.settings.group_wait_max_s),
-                linger_s=linger_s,
-                namespace=caller_namespace(request, services),
-            )
+        rewards = await services.group_rewards.submit(
+            rollouts,
+            taxonomy=taxonomy,
+            judge=judge,
+            scheme=scheme,
+            wait_s=min(wait_s, services.settings.group_wait_max_s),
+            linger_s=linger_s,
+            namespace=caller_namespace(request, services),
+        )
     except (GroupConflict, AmbiguousGroup) as exc:
         raise HTTPException(
             409, f"{exc}; OpenRLHF groups by prompt and label: make each sample's prompt distinct"
