@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -34,10 +34,11 @@ from trainer_client.protocol import ERROR, UNPARSEABLE
 from trainer_client.ranks import TRAINING_RANK
 from trainer_client.rewards import STATIC_SCHEMES, best_of_rollout_rewards, static_rewards
 from verifier_service.admission import Admission, WaitingBound
-from verifier_service.grading import GradeInput, Grader
+from verifier_service.grading import GradeInput, Grader, GradingResult
 from verifier_service.store.shared_state import GroupConflict, SharedState
 
 Scheme = Literal["dynamic", "reward3", "scala1", "scala2", "scala3"]
+Audit = Callable[[GradingResult, list[GradeInput]], Awaitable[object]]
 Mode = Literal["all", "single"]
 Status = Literal["ok", "incomplete", "unscorable", "ambiguous"]
 
@@ -114,13 +115,15 @@ class GroupRewards:
         wait_s: float = 60.0,
         linger_s: float | None = None,
         namespace: str = "",
+        audit: Audit | None = None,
     ) -> list[RolloutReward]:
         """Grade the rollouts, keep them under their groups (in the caller's ``namespace``), and answer
         once their groups are complete (or at ``wait_s``). Raises ``GroupConflict`` for a rollout its
-        group refuses, before waiting."""
+        group refuses, before waiting. ``audit`` records what was graded, as ``/grade`` does (the
+        audit log feeds the review queue)."""
         prefix = f"{namespace}\x00"
         inside = [replace(r, group=prefix + r.group) for r in rollouts]
-        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s, namespace)
+        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s, namespace, audit)
         return [replace(a, group=a.group.removeprefix(prefix)) for a in answers]
 
     async def _submit(
@@ -133,10 +136,11 @@ class GroupRewards:
         wait_s: float,
         linger_s: float | None,
         namespace: str,
+        audit: Audit | None,
     ) -> list[RolloutReward]:
         deadline = time.monotonic() + wait_s
         with self._admission.admit(len(rollouts)):
-            graded = await self._grade(rollouts, taxonomy, judge)
+            graded = await self._grade(rollouts, taxonomy, judge, audit)
         kept = await self._keep(rollouts, graded)
         if scheme != "dynamic":
             rewards = static_rewards([category for category, _ in kept], scheme)
@@ -161,7 +165,7 @@ class GroupRewards:
         return [self._reward(r, complete[r.group], mode) for r in rollouts]
 
     async def _grade(
-        self, rollouts: Sequence[Rollout], taxonomy: str | None, judge: str | None
+        self, rollouts: Sequence[Rollout], taxonomy: str | None, judge: str | None, audit: Audit | None
     ) -> list[tuple[str, str | None]]:
         graded: list[tuple[str, str | None]] = [(UNPARSEABLE, None)] * len(rollouts)
         todo = [i for i, r in enumerate(rollouts) if r.answer is not None]
@@ -170,6 +174,8 @@ class GroupRewards:
                 GradeInput(rollouts[i].ground_truth, rollouts[i].answer or "", rollouts[i].taxonomy) for i in todo
             ]
             result = await self._grader.grade(inputs, taxonomy=taxonomy, judge=judge)
+            if audit is not None:
+                await audit(result, inputs)
             for i, grade in zip(todo, result.grades, strict=True):
                 ok = grade.category is not None
                 graded[i] = (grade.category.value, None) if ok else (ERROR, f"{grade.status.value}: {grade.error}")  # type: ignore[union-attr]

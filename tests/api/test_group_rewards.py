@@ -283,3 +283,19 @@ async def test_waiting_for_a_group_holds_no_grading_slot_and_has_a_bound_of_its_
         assert (await waiting).json()["rewards"][0]["status"] == "incomplete"
         after = await http.post("/groups/rollouts", json={"rollouts": rollouts("b", 2), "wait_s": 0.2})
         assert after.status_code == 200  # the bound is free again once the waiting call answered
+
+
+async def test_group_grades_are_audited_and_reach_the_review_queue(asgi_server, tmp_path):
+    """Issue 32: the group endpoints' judge grades never reached /audit or the review queue."""
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        rollouts = [
+            {"group": "g", "group_size": 1, "rollout": 0, "ground_truth": TRUTH, "completion": completion("beta")}
+        ]
+        assert (await http.post("/groups/rollouts", json={"rollouts": rollouts, "run": "run-7"})).status_code == 200
+        payload = {"query": [OPENRLHF_PROMPT + completion("gamma")], "prompts": [OPENRLHF_PROMPT], "labels": [TRUTH]}
+        assert (await http.post("/openrlhf/reward", params={"group_size": 1}, json=payload)).status_code == 200
+        queue = (await http.get("/review-queue")).json()
+    assert {(i["prediction"], i["category"]) for i in queue["items"]} == {
+        ("beta", "less specific"),
+        ("gamma", "generic"),
+    }

@@ -8,6 +8,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -135,6 +136,7 @@ async def group_rollouts(body: GroupRequest, request: Request, services: Service
             mode=body.mode,
             wait_s=min(body.wait_s, services.settings.group_wait_max_s),
             namespace=caller_namespace(request, services) + (f"/{body.run}" if body.run else ""),
+            audit=partial(services.audit, "groups/rollouts", run=body.run, taxonomy=body.taxonomy),
         )
     except GroupSizeMismatch as exc:
         raise HTTPException(422, str(exc)) from None
@@ -211,6 +213,7 @@ async def openrlhf_reward(
             wait_s=min(wait_s, services.settings.group_wait_max_s),
             linger_s=linger_s,
             namespace=caller_namespace(request, services),
+            audit=partial(services.audit, "openrlhf/reward", run=None, taxonomy=taxonomy),
         )
     except (GroupConflict, AmbiguousGroup) as exc:
         raise HTTPException(
