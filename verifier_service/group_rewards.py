@@ -15,8 +15,8 @@ Groups are the caller's: every group key is kept under the caller's namespace (i
 digest, and the run it names), so no other key holder can read a trainer's group or send
 rollouts into it and steer its rewards.
 
-Waiting costs one read of the group per ``poll_s`` per group and process, however many calls
-wait on it (calls on one replica share a poll).
+Waiting costs one read per ``poll_s`` per process, however many groups and calls wait: every
+group this process waits for is read in the same batched read (``SharedState.groups``).
 """
 
 from __future__ import annotations
@@ -102,7 +102,14 @@ class GroupRewards:
         self.ttl_s = ttl_s
         self.poll_s = poll_s
         self.linger_s = linger_s  # after completion, how long more arrivals would make a group ambiguous
-        self._polls: dict[str, asyncio.Task[tuple[int, dict[str, bytes]]]] = {}
+        # One poller per process reads every watched group at once, then wakes the waiters.
+        self._watching: dict[str, int] = {}  # group -> calls of this process waiting on it
+        self._seen: dict[str, tuple[int, dict[str, bytes]]] = {}
+        self._rounds = 0  # polls started
+        self._seen_round = 0  # the poll whose results ``_seen`` holds
+        self._failure: Exception | None = None  # what the last poll raised, for its waiters
+        self._polled = asyncio.Event()
+        self._poller: asyncio.Task[None] | None = None
 
     async def submit(
         self,
@@ -206,16 +213,48 @@ class GroupRewards:
         return kept
 
     async def _wait(self, group: str, size: int, deadline: float) -> tuple[int, dict[str, bytes]]:
-        """The group once complete, or as it stands at the deadline. One poll per group in this process."""
-        while True:
-            task = self._polls.get(group)
-            if task is None or task.done():
-                task = self._polls[group] = asyncio.ensure_future(self._state.group(group))
-                task.add_done_callback(lambda t, g=group: self._polls.pop(g, None) if self._polls.get(g) is t else None)
-            found = await asyncio.shield(task)
-            if len(found[1]) >= size or time.monotonic() >= deadline:
-                return found
-            await asyncio.sleep(min(self.poll_s, max(0.0, deadline - time.monotonic())))
+        """The group once complete, or as it stands at the deadline (as read by a poll that started
+        after this call began waiting: its own rollout is in it)."""
+        self._watching[group] = self._watching.get(group, 0) + 1
+        since = self._rounds
+        try:
+            while True:
+                polled = self._polled
+                if self._poller is None or self._poller.done():
+                    self._poller = asyncio.create_task(self._poll())
+                fresh = self._seen_round > since
+                timeout = max(0.0, deadline - time.monotonic()) if fresh else None
+                try:
+                    await asyncio.wait_for(polled.wait(), timeout)
+                except TimeoutError:
+                    pass
+                if self._failure is not None and self._seen_round > since:
+                    raise self._failure
+                found = self._seen.get(group, (0, {}))
+                if self._seen_round > since and (len(found[1]) >= size or time.monotonic() >= deadline):
+                    return found
+        finally:
+            self._watching[group] -= 1
+            if not self._watching[group]:
+                del self._watching[group]
+                self._seen.pop(group, None)
+
+    async def _poll(self) -> None:
+        """Read every watched group in one read per ``poll_s`` while any call waits."""
+        while self._watching:
+            self._rounds += 1
+            started = self._rounds
+            try:
+                found = await self._state.groups(list(self._watching))
+            except Exception as exc:  # the store unreachable: every waiter of this round learns it
+                self._failure = exc
+            else:
+                self._failure = None
+                self._seen.update((g, v) for g, v in found.items() if g in self._watching)
+            self._seen_round = started
+            polled, self._polled = self._polled, asyncio.Event()
+            polled.set()
+            await asyncio.sleep(self.poll_s)
 
     @staticmethod
     def _reward(rollout: Rollout, group: tuple[int, dict[str, bytes]], mode: Mode) -> RolloutReward:

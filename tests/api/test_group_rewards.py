@@ -299,3 +299,31 @@ async def test_group_grades_are_audited_and_reach_the_review_queue(asgi_server, 
         ("beta", "less specific"),
         ("gamma", "generic"),
     }
+
+
+async def test_waiting_costs_one_read_per_poll_however_many_groups_a_call_opens(tmp_path):
+    """Issue 32: one call opening 16,000 groups kept a core polling SQLite (one read per group per
+    poll). Every group a process waits for is read in one batched read per poll now."""
+    from verifier_service.grading import Grader
+    from verifier_service.group_rewards import GroupRewards, Rollout
+    from verifier_service.store.shared_state import SQLiteState
+
+    class Counting(SQLiteState):
+        reads: list[int] = []
+
+        async def group(self, group):
+            self.reads.append(1)
+            return await super().group(group)
+
+        async def groups(self, groups):
+            self.reads.append(len(groups))
+            return await super().groups(groups)
+
+    state = Counting(tmp_path / "state.db")
+    rewards = GroupRewards(state, Grader(judges={"j": judge()}), poll_s=0.05)
+    rollouts = [Rollout(f"g{i}", 2, "0", TRUTH, "alpha") for i in range(500)]
+    answered = await rewards.submit(rollouts, wait_s=0.5)
+    assert {a.status for a in answered} == {"incomplete"} and {a.arrived for a in answered} == {1}
+    assert 1 <= len(state.reads) <= 20, len(state.reads)  # about wait_s / poll_s reads, not 500 per poll
+    assert max(state.reads) == 500  # each one read all the groups
+    await state.aclose()

@@ -114,6 +114,10 @@ class SharedState(Protocol):
         """The group's size and members (0 and none when there is no such group, or it expired)."""
         ...
 
+    async def groups(self, groups: list[str]) -> dict[str, tuple[int, dict[str, bytes]]]:
+        """Several groups in one read (one round trip, one transaction), as ``group`` gives each."""
+        ...
+
     async def check_ready(self) -> None: ...
 
     async def aclose(self) -> None: ...
@@ -332,6 +336,30 @@ class SQLiteState:
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
         return await asyncio.to_thread(self._group, group)
 
+    async def groups(self, groups: list[str]) -> dict[str, tuple[int, dict[str, bytes]]]:
+        def read() -> dict[str, tuple[int, dict[str, bytes]]]:
+            found: dict[str, tuple[int, dict[str, bytes]]] = {g: (0, {}) for g in groups}
+            now = time.time()
+            with self._lock:
+                for start in range(0, len(groups), 500):  # SQLite's bound on a statement's parameters
+                    chunk = groups[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    sizes = self._conn.execute(
+                        f"SELECT grp, size FROM group_sizes WHERE grp IN ({marks}) AND expires_at >= ?", (*chunk, now)
+                    ).fetchall()
+                    live = {grp: size for grp, size in sizes}
+                    rows = self._conn.execute(
+                        f"SELECT grp, member, value FROM group_members WHERE grp IN ({marks})", tuple(chunk)
+                    ).fetchall()
+                    members: dict[str, dict[str, bytes]] = {g: {} for g in live}
+                    for grp, member, value in rows:
+                        if grp in members:
+                            members[grp][member] = bytes(value)
+                    found.update({g: (live[g], members[g]) for g in live})
+            return found
+
+        return await asyncio.to_thread(read)
+
     async def put_document(self, kind: str, name: str, content: bytes) -> None:
         await asyncio.to_thread(self._put, kind, name, content)
 
@@ -536,6 +564,18 @@ class RedisState:
         if size is None:
             return 0, {}
         return int(size), {name.decode(): bytes(value) for name, value in members.items()}
+
+    @_unavailable_on_connection_errors
+    async def groups(self, groups: list[str]) -> dict[str, tuple[int, dict[str, bytes]]]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for group in groups:
+                pipe.get(self._key("group", group, "size"))
+                pipe.hgetall(self._key("group", group, "members"))
+            answers = await pipe.execute()
+        found: dict[str, tuple[int, dict[str, bytes]]] = {}
+        for group, size, members in zip(groups, answers[::2], answers[1::2], strict=True):
+            found[group] = (0, {}) if size is None else (int(size), {n.decode(): bytes(v) for n, v in members.items()})
+        return found
 
     async def check_ready(self) -> None:
         await self._redis.ping()
