@@ -1,6 +1,6 @@
 """Rewards for rollouts that arrive one at a time: ``POST /groups/rollouts`` (any trainer; verl's
 reward loop through ``trainer_client.verl_reward``) and ``POST /openrlhf/reward`` (OpenRLHF's
-``--remote_rm_url`` protocol). The groups are assembled by ``group_rewards.py``."""
+``--reward.remote_url`` protocol, once ``--remote_rm_url``). The groups are assembled by ``group_rewards.py``."""
 
 from __future__ import annotations
 
@@ -182,7 +182,7 @@ async def openrlhf_reward(
     wait_s: Annotated[float, Query(gt=0, le=170)] = 150.0,
     linger_s: Annotated[float, Query(ge=0, le=10)] = 1.0,
 ) -> dict[str, object]:
-    """OpenRLHF's remote reward protocol, for ``--remote_rm_url 'http://verifier/openrlhf/reward?group_size=8'``.
+    """OpenRLHF's remote reward protocol, for ``--reward.remote_url 'http://verifier/openrlhf/reward?group_size=8'``.
 
     OpenRLHF sends no group id: a group is the rollouts with the same prompt and label. Two samples
     with the same prompt and label at once would be one group: more than ``group_size`` rollouts
