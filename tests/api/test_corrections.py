@@ -6,6 +6,7 @@ import time
 
 import pytest
 from support.fakes import ScriptedJudge
+from support.waiting import eventually
 
 from verifier_service.config import Settings
 from verifier_service.grading import Category
@@ -27,16 +28,6 @@ async def grade(http, item=SUSHI, **options):
     return answer.json()["grades"][0]
 
 
-async def eventually(check, seconds=2.0):
-    """The corrections apply on every replica within 2 s."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.05)
-
-
 async def test_a_correction_on_one_replica_is_served_by_another_then_reverted(asgi_server, tmp_path):
     judges = [ScriptedJudge(default=Category.ABSTAIN) for _ in range(2)]
     async with (
@@ -55,7 +46,7 @@ async def test_a_correction_on_one_replica_is_served_by_another_then_reverted(as
             graded = await grade(second)
             return graded if graded["source"] == "human" else None
 
-        graded = await eventually(human)
+        graded = await eventually(human, 2)
         assert graded and graded["category"] == "generic" and graded["correct"] is True
         assert graded["reason"] == "correction 1 (version 1) by local"
         assert graded["explanation"] == {"tier": "human", "correction": graded["reason"],
@@ -72,7 +63,7 @@ async def test_a_correction_on_one_replica_is_served_by_another_then_reverted(as
             graded = await grade(first)
             return graded if graded["source"] != "human" else None
 
-        assert (await eventually(judge_again))["category"] == "abstain"
+        assert (await eventually(judge_again, 2))["category"] == "abstain"
         history = (await first.get("/corrections", params={"history": "true"})).json()
         assert [c["action"] for c in history["history"]] == ["set", "revert"] and history["active"] == []
         again = await first.post(f"/corrections/{correction['id']}/revert", json={})

@@ -4,24 +4,15 @@ put the lost corrections back at their own numbers, never give a number to a sec
 and report what they could not put back."""
 
 import asyncio
-import time
 
 import redis
 from support.fakes import ScriptedJudge
+from support.waiting import eventually
 
 from verifier_service.config import Settings
 from verifier_service.grading import Category
 
 PAIRS = [("sushi", "Japanese food"), ("dog", "cat"), ("lion", "big cat")]
-
-
-async def eventually(check, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.05)
 
 
 def replicas(asgi_server, redis_server, tmp_path, *names):
@@ -45,7 +36,7 @@ async def test_restarted_empty_the_replicas_put_the_log_back_and_ids_go_on(asgi_
     one, other = replicas(asgi_server, redis_server, tmp_path, "a", "b")
     async with one as a, other as b, a.client() as first, b.client() as second:
         assert [await correct(first, *pair) for pair in PAIRS] == [1, 2, 3]
-        assert await eventually(lambda: _has(second, 3))
+        assert await eventually(lambda: _has(second, 3), 5)
         redis_server.stop()
         redis_server.start()  # empty: no persistence
         assert redis.Redis.from_url(redis_server.url).llen("verifier:state:log:corrections") == 0
@@ -53,7 +44,7 @@ async def test_restarted_empty_the_replicas_put_the_log_back_and_ids_go_on(asgi_
         new_id = await correct(second, "fox", "vulpes", "specific")  # the first write after the loss
         assert new_id == 4  # never 1 again: the log was put back first
         assert redis.Redis.from_url(redis_server.url).llen("verifier:state:log:corrections") == 4
-        assert await eventually(lambda: _has(first, 4))
+        assert await eventually(lambda: _has(first, 4), 5)
         assert await listed(first) == await listed(second)
         reverted = await first.post("/corrections/1/revert", json={})
         assert reverted.status_code == 200 and reverted.json()["ground_truth"] == "sushi"  # the same #1 everywhere

@@ -6,21 +6,13 @@ import asyncio
 import time
 
 from support.fakes import ScriptedJudge
+from support.waiting import eventually
 
 from verifier_service.config import Settings
 from verifier_service.grading import Category
 
 SUSHI = {"ground_truth": "sushi", "prediction": "Japanese food"}
 BIRDS = {"name": "birds", "nodes": [{"name": "bird"}, {"name": "warbler", "parent": "bird"}]}
-
-
-async def eventually(check, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.05)
 
 
 async def test_a_replica_serves_its_last_snapshot_refuses_writes_and_recovers(asgi_server, redis_server, tmp_path):
@@ -74,7 +66,7 @@ async def test_a_replica_serves_its_last_snapshot_refuses_writes_and_recovers(as
             )
             return answer if answer.status_code == 201 else None
 
-        assert await eventually(recovered)
+        assert await eventually(recovered, 5)
 
         async def ready_again():
             answer = await http.get("/readyz")
