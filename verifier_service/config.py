@@ -199,7 +199,10 @@ class Settings(BaseSettings):
         description="a request's whole body must arrive within this of its headers (closed otherwise)",
     )
     max_connections: int = Field(
-        default=1000, ge=1, description="open connections per process; one more closes the longest-idle one"
+        default=8192,
+        ge=1,
+        description="open connections per process; one more closes the longest-idle one. Trainers that wait "
+        "for their groups hold one per rollout: prompts x n per step (2,560 in the method's runs) per trainer",
     )
     shutdown_timeout_s: float = Field(
         default=60.0, gt=0, description="on SIGTERM, requests in flight get this long to finish, then are cancelled"

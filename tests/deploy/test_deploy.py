@@ -238,3 +238,21 @@ def test_the_verifier_starts_with_the_compose_command_and_environment(redis_serv
 def test_env_example_sets_what_compose_requires():
     required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", COMPOSE.read_text()))
     assert required and required <= {k for k, v in env_example().items() if v}
+
+
+def test_the_load_balancer_has_room_for_trainers_waiting_on_their_groups():
+    """Issue 32: a trainer's reward workers hold one call per rollout until its group is complete
+    (prompts x n per step: 2,560 in the method's runs). The shipped nginx and the replicas must take
+    them: the main context is shipped and mounted (the image's allows 1,024 connections a worker,
+    two per proxied call), its per-address bound is the replicas' own, and it parses (nginx -t)."""
+    nginx_files = {v.split(":")[1] for v in compose()["services"]["lb"]["volumes"]}
+    assert nginx_files == {"/etc/nginx/conf.d/default.conf", "/etc/nginx/nginx.conf"}
+    main = (REPO / "deploy" / "nginx" / "nginx.conf").read_text()
+    site = (REPO / "deploy" / "nginx" / "verifier.conf").read_text()
+    waiting = 2560
+    assert int(re.search(r"worker_connections (\d+);", main).group(1)) >= 2 * waiting
+    assert int(re.search(r"limit_conn verifier_per_client (\d+);", site).group(1)) >= waiting
+    assert Settings().max_connections >= waiting
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    checked = subprocess.run([nginx, "-t", "-c", str(REPO / "deploy" / "nginx" / "nginx.conf")], capture_output=True)
+    assert checked.returncode == 0, checked.stderr.decode()

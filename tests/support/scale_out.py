@@ -28,12 +28,14 @@ from support.sglang_process import StubServer
 API_KEY = "scale-out-test-key-0123456789"
 MODEL = "stub/judge-model"  # what the stand-in reports as its model_path (JUDGE_MODEL)
 VERIFIER_CONF = REPO / "deploy" / "nginx" / "verifier.conf"
+MAIN_CONF = REPO / "deploy" / "nginx" / "nginx.conf"
 
 
 def nginx_conf(replica_ports: list[int], listen_port: int, workdir: Path) -> Path:
     """``deploy/nginx/verifier.conf`` with its upstream servers and listen port made local: the
     Docker DNS resolver line goes (no container DNS here), everything else is kept as written,
-    inside the minimal main context the nginx image gives a conf.d file."""
+    inside a main context with the shipped one's connection settings (``deploy/nginx/nginx.conf``:
+    its log and pid paths, and its include of the image's conf.d, made local)."""
     text = VERIFIER_CONF.read_text()
     upstream = re.compile(r"^(\s*)server verifier:8000;$", re.M)
     assert upstream.search(text), "verifier.conf no longer has 'server verifier:8000;'"
@@ -44,9 +46,14 @@ def nginx_conf(replica_ports: list[int], listen_port: int, workdir: Path) -> Pat
     temp = {name: workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():
         path.mkdir(parents=True, exist_ok=True)
+    shipped = MAIN_CONF.read_text()
+    connections = re.search(r"^\s*worker_connections (\d+);$", shipped, re.M)
+    files = re.search(r"^worker_rlimit_nofile (\d+);$", shipped, re.M)
+    assert connections and files, "deploy/nginx/nginx.conf no longer sets worker_connections and worker_rlimit_nofile"
     main = f"""pid {workdir / "nginx.pid"};
 error_log {workdir / "nginx-error.log"} warn;
-events {{ worker_connections 1024; }}
+worker_rlimit_nofile {files.group(1)};
+events {{ worker_connections {connections.group(1)}; }}
 http {{
     access_log off;
     client_body_temp_path {temp["client_body"]};
