@@ -327,3 +327,10 @@ async def test_waiting_costs_one_read_per_poll_however_many_groups_a_call_opens(
     assert 1 <= len(state.reads) <= 20, len(state.reads)  # about wait_s / poll_s reads, not 500 per poll
     assert max(state.reads) == 500  # each one read all the groups
     await state.aclose()
+
+
+async def test_openrlhf_queries_without_the_prompt_are_refused_with_the_reason(asgi_server, tmp_path):
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        payload = {"query": ["no prompt here " + completion("alpha")], "prompts": [OPENRLHF_PROMPT], "labels": [TRUTH]}
+        refused = await http.post("/openrlhf/reward", params={"group_size": 1}, json=payload)
+    assert refused.status_code == 422 and "is not in the query" in refused.json()["detail"]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from trainer_client.extraction import extract_answer
 from verifier_service.api.auth import KeyFirstRoute, caller_namespace
 from verifier_service.api.deps import ServicesDep
+from verifier_service.api.openrlhf_response import ResponseNotFound, response_of
 from verifier_service.api.schemas import Name, ProblemDetail
 from verifier_service.group_rewards import AmbiguousGroup, Mode, Rollout, Scheme
 from verifier_service.store.shared_state import GroupConflict, GroupSizeMismatch
@@ -163,13 +164,6 @@ class OpenRLHFRequest(BaseModel):
         return self
 
 
-def _response_of(query: str, prompt: str) -> str:
-    """The response part of OpenRLHF's decoded sequence: what follows the prompt (whose own
-    instructions may show an <answer> tag); the whole query when the prompt is not found in it."""
-    at = query.rfind(prompt) if prompt else -1
-    return query[at + len(prompt) :] if at >= 0 else query
-
-
 @router.post("/openrlhf/reward", responses=ERRORS)
 async def openrlhf_reward(
     body: OpenRLHFRequest,
@@ -192,15 +186,19 @@ async def openrlhf_reward(
     leaves the sample without a reward). ``wait_s`` stays under OpenRLHF's 180 s client timeout.
     """
     _check_size(len(body.query), services)
+    try:
+        responses = [response_of(query, prompt) for query, prompt in zip(body.query, body.prompts, strict=True)]
+    except ResponseNotFound as exc:
+        raise HTTPException(422, str(exc)) from None
     rollouts = [
         Rollout(
             group="openrlhf:" + hashlib.sha256(f"{prompt}\x00{label}".encode()).hexdigest()[:32],
             group_size=group_size,
             rollout=uuid.uuid4().hex,  # OpenRLHF's rollouts carry no id; equal texts are still two rollouts
             ground_truth=label,
-            answer=extract_answer(_response_of(query, prompt)),
+            answer=extract_answer(response),
         )
-        for query, prompt, label in zip(body.query, body.prompts, body.labels, strict=True)
+        for response, prompt, label in zip(responses, body.prompts, body.labels, strict=True)
     ]
     await services.taxonomies.sync()
     await services.corrections.sync()
