@@ -218,7 +218,9 @@ def grade_file(
         Path,
         typer.Argument(exists=True, dir_okay=False, help="JSONL of {ground_truth, prediction, id?, taxonomy?}"),
     ],
-    output: Annotated[Path, typer.Argument(dir_okay=False, help="JSONL of grades, one per input line, in order")],
+    output: Annotated[
+        Path, typer.Argument(dir_okay=False, help="JSONL of grades with their pairs, one per input line, in order")
+    ],
     config: ConfigOption = None,
     url: UrlOption = None,
     taxonomy: TaxonomyOption = None,
@@ -232,7 +234,11 @@ def grade_file(
     batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     with typer.progressbar(length=len(rows), label="grading", file=sys.stderr) as bar:
         results = _grade_batches(config, url, batches, taxonomy, judge, bar.update, api_key, explain)
-    graded = [row for batch in results for row in batch]
+    # Each line says what it grades (joining on line order alone is fragile), then its grade.
+    graded = [
+        {"ground_truth": pair["ground_truth"], "prediction": pair["prediction"], **grade}
+        for pair, grade in zip(rows, (row for batch in results for row in batch), strict=True)
+    ]
     with output.open("w", encoding="utf-8") as fh:
         for row in graded:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

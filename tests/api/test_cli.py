@@ -39,6 +39,9 @@ def test_grade_file_through_a_server(live_server, tmp_path):
     assert result.exit_code == 0, result.output
     grades = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(g["id"], g["category"]) for g in grades] == [(1, "more specific"), (2, "abstain"), (3, "specific")]
+    # each line carries its pair (issue 34: joining on line order alone was fragile)
+    pairs = [(g["ground_truth"], g["prediction"]) for g in grades]
+    assert pairs == [(r["ground_truth"], r["prediction"]) for r in rows]
     assert len(judge.calls) == 1
 
 
