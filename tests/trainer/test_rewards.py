@@ -124,3 +124,14 @@ def test_noise_at_the_ends_of_the_ladder_takes_the_only_way():
 def test_five_percent_of_ten_items_can_move():
     moved = sum(inject_noise([S] * 10, 0.05, seed) != [S] * 10 for seed in range(200))
     assert 40 < moved < 120  # 1 - 0.95**10 = 40% of the groups see a move (round(0.5) moved none)
+
+
+def test_the_readmes_reward_example_runs_as_written():
+    """Issue 34: the README named the reward functions but showed no call."""
+    import re
+
+    from conftest import REPO
+
+    found = re.search(r"<!-- example:rewards -->\s*```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    assert found, "the README's reward example is gone"
+    exec(compile(found.group(1), "README.md (example:rewards)", "exec"), {})
