@@ -148,15 +148,15 @@ class GroupRewards:
         deadline = time.monotonic() + wait_s
         with self._admission.admit(len(rollouts)):
             graded = await self._grade(rollouts, taxonomy, judge, audit)
-        kept = await self._keep(rollouts, graded)
-        if scheme != "dynamic":
-            rewards = static_rewards([category for category, _ in kept], scheme)
+        if scheme != "dynamic":  # a static reward needs no group: nothing is kept, nothing can clash
+            rewards = static_rewards([category for category, _ in graded], scheme)
             return [
                 RolloutReward(
                     r.group, r.rollout, "ok" if reward is not None else "unscorable", category, reward, None, 0, error
                 )
-                for r, (category, error), reward in zip(rollouts, kept, rewards, strict=True)
+                for r, (category, error), reward in zip(rollouts, graded, rewards, strict=True)
             ]
+        await self._keep(rollouts, graded)
         groups = {r.group: r.group_size for r in rollouts}
         with self._waiting.hold(namespace, len(rollouts)):
             waited = await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups))
@@ -188,10 +188,8 @@ class GroupRewards:
                 graded[i] = (grade.category.value, None) if ok else (ERROR, f"{grade.status.value}: {grade.error}")  # type: ignore[union-attr]
         return graded
 
-    async def _keep(
-        self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]]
-    ) -> list[tuple[str, str | None]]:
-        kept = []
+    async def _keep(self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]]) -> None:
+        """Keep each rollout's grade under its group (a resent rollout keeps its first grade)."""
         for rollout, (category, error) in zip(rollouts, graded, strict=True):
             content = _content(rollout)
             value = orjson.dumps({"category": category, "error": error, "content": content})
@@ -209,8 +207,6 @@ class GroupRewards:
                     f"rollout {rollout.rollout} of group {_shown(rollout.group)!r} was sent before with other "
                     f"content: first {data['content']}, now {content}; a retry must resend the same rollout"
                 )
-            kept.append((data["category"], data["error"]))
-        return kept
 
     async def _wait(self, group: str, size: int, deadline: float) -> tuple[int, dict[str, bytes]]:
         """The group once complete, or as it stands at the deadline (as read by a poll that started

@@ -334,3 +334,14 @@ async def test_openrlhf_queries_without_the_prompt_are_refused_with_the_reason(a
         payload = {"query": ["no prompt here " + completion("alpha")], "prompts": [OPENRLHF_PROMPT], "labels": [TRUTH]}
         refused = await http.post("/openrlhf/reward", params={"group_size": 1}, json=payload)
     assert refused.status_code == 422 and "is not in the query" in refused.json()["detail"]
+
+
+async def test_static_schemes_keep_no_group_so_repeats_never_clash(asgi_server, tmp_path):
+    """Issue 32: a static scheme needs no group, yet a prompt and label sent more than group_size
+    times (OpenRLHF: every sample of one question) answered 409."""
+    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
+        payload = {"query": [OPENRLHF_PROMPT + completion("beta")], "prompts": [OPENRLHF_PROMPT], "labels": [TRUTH]}
+        params = {"group_size": 1, "scheme": "scala1", "linger_s": 0}
+        answers = [await http.post("/openrlhf/reward", params=params, json=payload) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200], answers[-1].text
+    assert {a.json()["rewards"] for a in answers} == {0.75}
