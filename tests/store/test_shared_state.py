@@ -105,3 +105,22 @@ async def test_a_log_knows_its_generation_refuses_appends_after_a_loss_and_takes
     assert not await a.restore("corrections", 5, b"5", "another-generation")
     assert await a.restore("fresh", 1, b"1", generation) and await a.log_head("fresh") == (generation, 1)
     await a.aclose()
+
+
+async def test_an_unusable_embedded_store_is_unavailable_not_an_internal_error(tmp_path):
+    """SQLite's own errors (a file locked past its timeout, a disk that is full or gone) are the
+    store being unavailable: the API answers 503 for them, as for Redis down."""
+    import sqlite3
+
+    from verifier_service.store.shared_state import StoreUnavailable
+
+    state = SQLiteState(tmp_path / "state.db")
+    blocker = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    state._conn.execute("PRAGMA busy_timeout = 100")
+    with pytest.raises(StoreUnavailable, match="state.db"):
+        await state.append("corrections", b"1")
+    blocker.execute("ROLLBACK")
+    assert await state.append("corrections", b"1") == 1
+    blocker.close()
+    await state.aclose()

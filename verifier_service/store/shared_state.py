@@ -34,13 +34,14 @@ never a hang: the others go on with the snapshot meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -225,7 +226,7 @@ class SQLiteState:
             self._conn.executescript(_SCHEMA)
 
     def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> object:
-        with self._lock:
+        with self._lock, self._unavailable_on_errors():
             self._conn.execute("BEGIN IMMEDIATE")  # other processes on this file wait for the write lock
             try:
                 result = work(self._conn)
@@ -234,6 +235,14 @@ class SQLiteState:
                 raise
             self._conn.execute("COMMIT")
             return result
+
+    @contextlib.contextmanager
+    def _unavailable_on_errors(self) -> Iterator[None]:
+        """The file locked past its timeout, unreadable, or on a full disk -> ``StoreUnavailable`` (503)."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"the shared state ({self.path}) is unavailable: {exc}") from exc
 
     @staticmethod
     def _bump(conn: sqlite3.Connection, kind: str) -> None:
@@ -258,7 +267,7 @@ class SQLiteState:
         return bool(self._transaction(work))
 
     def _read(self, query: str, args: tuple) -> list[tuple]:
-        with self._lock:
+        with self._lock, self._unavailable_on_errors():
             return self._conn.execute(query, args).fetchall()
 
     @staticmethod
@@ -321,7 +330,7 @@ class SQLiteState:
         return self._transaction(work)  # type: ignore[return-value]
 
     def _group(self, group: str) -> tuple[int, dict[str, bytes]]:
-        with self._lock:
+        with self._lock, self._unavailable_on_errors():
             row = self._conn.execute(
                 "SELECT size FROM group_sizes WHERE grp = ? AND expires_at >= ?", (group, time.time())
             ).fetchone()
@@ -340,7 +349,7 @@ class SQLiteState:
         def read() -> dict[str, tuple[int, dict[str, bytes]]]:
             found: dict[str, tuple[int, dict[str, bytes]]] = {g: (0, {}) for g in groups}
             now = time.time()
-            with self._lock:
+            with self._lock, self._unavailable_on_errors():
                 for start in range(0, len(groups), 500):  # SQLite's bound on a statement's parameters
                     chunk = groups[start : start + 500]
                     marks = ",".join("?" * len(chunk))
@@ -379,7 +388,7 @@ class SQLiteState:
 
     async def log_head(self, log: str) -> tuple[str, int]:
         def read() -> tuple[str, int]:
-            with self._lock:
+            with self._lock, self._unavailable_on_errors():
                 return self._head(self._conn, log)
 
         return await asyncio.to_thread(read)
