@@ -12,9 +12,10 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifier_service.admission import Admission, WaitingBound
+from verifier_service.audit_verdicts import VerdictCache
 from verifier_service.config import Settings
 from verifier_service.corrections import CorrectionsLog
 from verifier_service.grading import Grader, GradingLimits, GradingResult
@@ -118,6 +119,7 @@ class Services:
     corrections: CorrectionsLog
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
+    verdicts: VerdictCache = field(default_factory=VerdictCache)  # what the audit log records per grade
 
     async def shared_state_check(self) -> str:
         """'ok', or 'degraded: ...' (still ready: reads are served from the last snapshot, writes are
@@ -172,18 +174,7 @@ class Services:
             index = position.get(id(grade))
             if index is None:
                 index = position[id(grade)] = len(verdicts)
-                category, source = grade.category, grade.source
-                verdicts.append(
-                    (
-                        grade.status.value,
-                        category and category.value,
-                        source and source.value,
-                        grade.reason,
-                        grade.error,
-                        _rounded(grade.probabilities),  # the judge's doubt, for the review queue
-                        grade.overruled and grade.overruled.value,
-                    )
-                )
+                verdicts.append(self.verdicts.verdict(grade))
             verdict.append(index)
         entry = AuditEntry(
             request_id,
@@ -222,10 +213,6 @@ def build_audit_log(settings: Settings) -> AuditLog | None:
         prune_every_s=settings.audit_prune_interval_s,
         synchronous=settings.audit_synchronous,
     )
-
-
-def _rounded(probabilities: Mapping[str, float] | None) -> dict[str, float] | None:
-    return {name: round(p, 3) for name, p in probabilities.items()} if probabilities else None
 
 
 async def open_taxonomies(settings: Settings) -> tuple[SharedState, TaxonomyRegistry]:
