@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -292,6 +293,14 @@ def evaluate_judge(
     if no_judge:  # no model is loaded
         update |= {"judges": {}, "default_judge": None}
     settings = _settings(config).model_copy(update=update)
+    scratch = None
+    if not settings.data_dir.is_dir():  # no store here: never leave an empty one behind
+        scratch = tempfile.TemporaryDirectory(prefix="verifier-evaluate-")
+        store = f"no store at {settings.data_dir} (bundled and configured taxonomies only)"
+        settings = settings.model_copy(update={"data_dir": Path(scratch.name)})
+    else:
+        store = f"uploaded taxonomies and corrections from {settings.data_dir / 'state.db'}"
+    typer.echo(f"evaluating in-process: {store}", err=True)
 
     async def run():
         from verifier_service.services import build_services
@@ -308,7 +317,10 @@ def evaluate_judge(
     try:
         (graded, escalated), active = asyncio.run(run())
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(f"{exc} ({store})") from None
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     report = evaluation.summarise(graded, escalated=escalated)
     report["corrections"] = {"active_in_store": active, "applied": with_corrections}
     part = f" ({split})" if split else ""

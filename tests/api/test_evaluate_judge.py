@@ -154,3 +154,18 @@ async def test_corrections_in_the_store_are_left_out_unless_asked_for(asgi_serve
     output, report = await asyncio.to_thread(run, "--with-corrections")
     assert "human corrections: 1 active in the store, applied" in output
     assert report["overall"]["graded"] == 1 and report["tiers"] == {"human": 1.0}
+
+
+def test_run_where_there_is_no_store_it_says_so_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Issue 34, friction 7: run outside the repo, evaluate-judge read an empty store under the
+    current directory, said only "unknown taxonomy", and left an empty .verifier-data there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VERIFIER_DATA_DIR", raising=False)
+    monkeypatch.delenv("VERIFIER_CONFIG_FILE", raising=False)
+    pairs = tmp_path / "pairs.jsonl"
+    row = {"ground_truth": "a", "prediction": "b", "category": "wrong", "taxonomy": "mine"}
+    pairs.write_text(json.dumps(row) + "\n")
+    result = CliRunner().invoke(app, ["evaluate-judge", str(pairs), "--no-judge", "--output", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "unknown taxonomy 'mine'" in result.output and "no store at .verifier-data" in result.output
+    assert not (tmp_path / ".verifier-data").exists()
