@@ -144,8 +144,7 @@ class Synced:
 
     async def ensure(self, *, force: bool = False) -> None:
         if force:
-            async with self._lock:
-                await self._attempt()
+            await self._attempt_locked()
             return
         if time.monotonic() - self._at < self.interval_s or self._lock.locked():
             return
@@ -329,21 +328,11 @@ class SQLiteState:
 
         return self._transaction(work)  # type: ignore[return-value]
 
-    def _group(self, group: str) -> tuple[int, dict[str, bytes]]:
-        with self._lock, self._unavailable_on_errors():
-            row = self._conn.execute(
-                "SELECT size FROM group_sizes WHERE grp = ? AND expires_at >= ?", (group, time.time())
-            ).fetchone()
-            if row is None:
-                return 0, {}
-            members = self._conn.execute("SELECT member, value FROM group_members WHERE grp = ?", (group,))
-            return row[0], {member: bytes(value) for member, value in members}
-
     async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
         return await asyncio.to_thread(self._add_to_group, group, size, member, value, ttl_s)
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
-        return await asyncio.to_thread(self._group, group)
+        return (await self.groups([group]))[group]
 
     async def groups(self, groups: list[str]) -> dict[str, tuple[int, dict[str, bytes]]]:
         def read() -> dict[str, tuple[int, dict[str, bytes]]]:
@@ -564,15 +553,8 @@ class RedisState:
             raise _conflict(group, size, int(kept))
         return bytes(kept)
 
-    @_unavailable_on_connection_errors
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(self._key("group", group, "size"))
-            pipe.hgetall(self._key("group", group, "members"))
-            size, members = await pipe.execute()
-        if size is None:
-            return 0, {}
-        return int(size), {name.decode(): bytes(value) for name, value in members.items()}
+        return (await self.groups([group]))[group]
 
     @_unavailable_on_connection_errors
     async def groups(self, groups: list[str]) -> dict[str, tuple[int, dict[str, bytes]]]:
