@@ -57,7 +57,7 @@ class RolloutIn(BaseModel):
     def _canonical(cls, rollout: str | int) -> str:
         """One spelling per member: an index (0, "00", "٠": any decimal digits) is its decimal number,
         so a retry that spells it otherwise is the same member; a negative index is refused."""
-        text = str(rollout).strip() if isinstance(rollout, str) else str(rollout)
+        text = str(rollout).strip()
         if isinstance(rollout, int) and rollout < 0 or NEGATIVE_INDEX.fullmatch(text):
             raise ValueError(f"rollout index {text} is negative; indexes are 0..group_size-1")
         if text.isdecimal():
