@@ -66,5 +66,6 @@ async def main() -> None:
             replay(log.changes)
         print(f"| before: one sync and one replay per line | {time.perf_counter() - started:.2f} |")
 
+
 if __name__ == "__main__":
     asyncio.run(main())

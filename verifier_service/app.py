@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -85,10 +86,9 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
         # Reads go on from the last snapshot; a write (or a group's shared step) cannot: retry later.
-        retry = str(max(1, round(settings.state_sync_s)))
-        return JSONResponse(
-            {"detail": f"{exc}; not recorded, retry later"}, status_code=503, headers={"Retry-After": retry}
-        )
+        retry = str(max(1, math.ceil(exc.retry_after_s or settings.state_sync_s)))
+        outcome = "not acknowledged" if exc.written else "not recorded, retry later"
+        return JSONResponse({"detail": f"{exc}; {outcome}"}, status_code=503, headers={"Retry-After": retry})
 
     @app.exception_handler(InvalidRequest)
     async def invalid_batch(request: Request, exc: InvalidRequest) -> JSONResponse:

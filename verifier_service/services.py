@@ -120,6 +120,7 @@ class Services:
     readiness: CachedReadiness
     api_keys: tuple[bytes, ...] = ()
     verdicts: VerdictCache = field(default_factory=VerdictCache)  # what the audit log records per grade
+    background: list[asyncio.Task] = field(default_factory=list)  # cancelled by aclose
 
     async def shared_state_check(self) -> str:
         """'ok', or 'degraded: ...' (still ready: reads are served from the last snapshot, writes are
@@ -197,6 +198,9 @@ class Services:
         return request_id
 
     async def aclose(self) -> None:
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         await self.grader.aclose()
         await self.state.aclose()
         if self.audit_log is not None:
@@ -304,4 +308,5 @@ async def build_services(
         ),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,
+        background=[asyncio.create_task(corrections.synced.keep(), name="corrections-sync")],
     )

@@ -98,12 +98,18 @@ async def test_a_log_knows_its_generation_refuses_appends_after_a_loss_and_takes
     with pytest.raises(LogRewound):
         await a.append("corrections", b"4", expect=("another-generation", 3))
     # put back only where an entry was: not past a gap, not over another entry, idempotent
-    assert await a.restore("corrections", 3, b"3", generation)  # already there
-    assert not await a.restore("corrections", 3, b"other", generation)
-    assert not await a.restore("corrections", 5, b"5", generation)  # entry 4 is missing
-    assert await a.restore("corrections", 4, b"4", generation) and await a.log_head("corrections") == (generation, 4)
-    assert not await a.restore("corrections", 5, b"5", "another-generation")
-    assert await a.restore("fresh", 1, b"1", generation) and await a.log_head("fresh") == (generation, 1)
+    assert await a.restore("corrections", 3, b"3", generation, hold_s=0.2)  # already there
+    assert not await a.restore("corrections", 3, b"other", generation, hold_s=0.2)
+    assert not await a.restore("corrections", 5, b"5", generation, hold_s=0.2)  # entry 4 is missing
+    assert await a.restore("corrections", 4, b"4", generation, hold_s=0.3)
+    assert await a.log_head("corrections") == (generation, 4)
+    with pytest.raises(LogRewound, match="appends resume in 0.[0-3] s"):  # the others' turn to put theirs back
+        await a.append("corrections", b"5", expect=(generation, 4))
+    assert await a.restore("corrections", 4, b"4", generation, hold_s=0.3)  # already there: holds no longer
+    assert not await a.restore("corrections", 5, b"5", "another-generation", hold_s=0.2)
+    await asyncio.sleep(0.3)
+    assert await a.append("corrections", b"5", expect=(generation, 4)) == 5
+    assert await a.restore("fresh", 1, b"1", generation, hold_s=0.2) and await a.log_head("fresh") == (generation, 1)
     await a.aclose()
 
 

@@ -16,7 +16,9 @@ Three shapes of state:
   a copy, may hold fewer entries), so a replica that saw more notices the rewind (``log_head``),
   an append made on the strength of what it saw is refused (``LogRewound``) instead of reusing a
   number, and a replica puts back what the store lost (``restore``: only at the very place each
-  entry had, so any number of replicas can do it at once);
+  entry had, so any number of replicas can do it at once). Each entry put back holds every append
+  off for ``hold_s`` (``LogRewound`` again), so that a replica that saw more than the first to
+  notice has its turn before anyone writes at the numbers it holds;
 - groups: rollouts of one GRPO group arriving from any process or replica (``group_rewards.py``):
   a group's size is fixed by its first member, a member is kept once (the first value wins:
   a rollout sent again is idempotent), and the group expires ``ttl_s`` after its last change.
@@ -51,9 +53,23 @@ log = logging.getLogger(__name__)
 class StoreUnavailable(RuntimeError):
     """The shared store cannot be reached now (refused, reset, or silent past its timeout)."""
 
+    retry_after_s: float | None = None  # when known better than "a sync interval"
+    written = False  # whether the write went through and only its confirmation is missing
+
 
 class LogRewound(StoreUnavailable):
-    """The store holds less of a log than the writer saw (restarted empty, or a lagging copy)."""
+    """The store holds less of a log than the writer saw (restarted empty, or a lagging copy), or
+    is held while replicas put back what it lost."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class WrittenUnconfirmed(StoreUnavailable):
+    """The write went through, but the writer could not read it back: not acknowledged."""
+
+    written = True
 
 
 def new_generation() -> str:
@@ -94,10 +110,11 @@ class SharedState(Protocol):
         """The log's generation ('' before its first append) and how many entries it holds."""
         ...
 
-    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+    async def restore(self, log: str, number: int, entry: bytes, generation: str, *, hold_s: float) -> bool:
         """Put back entry ``number`` of ``generation`` where the store lost it: only if the log holds
         exactly the entries before it (of that generation, or none at all). Whether the entry at
-        ``number`` is now this one (also when it already was)."""
+        ``number`` is now this one (also when it already was). An entry put back refuses appends
+        for ``hold_s`` (``LogRewound``): the other replicas' turn to put back what they saw."""
         ...
 
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
@@ -156,6 +173,16 @@ class Synced:
             if time.monotonic() - self._at >= self.interval_s:
                 await self._attempt()
 
+    async def keep(self) -> None:
+        """Refresh once per interval, in the background, for as long as it runs: a replica nobody
+        sends requests to still notices what the store lost and puts back what it holds."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.ensure()
+            except Exception:  # a bug in a refresh must not end the loop silently
+                log.exception("%s: background sync failed", self.name)
+
     async def _attempt_locked(self) -> None:
         async with self._lock:
             await self._attempt()
@@ -187,6 +214,7 @@ CREATE TABLE IF NOT EXISTS group_members (
 );
 CREATE INDEX IF NOT EXISTS group_expiry ON group_sizes (expires_at);
 CREATE TABLE IF NOT EXISTS log_generations (log TEXT PRIMARY KEY, generation TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS log_holds (log TEXT PRIMARY KEY, until REAL NOT NULL);
 """
 
 
@@ -195,6 +223,13 @@ def _rewound(generation: str, length: int, expected_generation: str, seen: int) 
     if length < seen:
         return True
     return bool(generation) and bool(expected_generation) and generation != expected_generation
+
+
+def _held_message(log: str, held_s: float) -> str:
+    return (
+        f"the store lost entries of its {log} log (restarted empty, or a lagging copy) and replicas are "
+        f"putting them back: appends resume in {held_s:.1f} s"
+    )
 
 
 def _rewound_message(log: str, generation: str, length: int, expected_generation: str, seen: int) -> str:
@@ -277,6 +312,10 @@ class SQLiteState:
 
     def _append(self, log: str, entry: bytes, expect: tuple[str, int] | None) -> int:
         def work(conn: sqlite3.Connection) -> int:
+            hold = conn.execute("SELECT until FROM log_holds WHERE log = ?", (log,)).fetchone()
+            if hold is not None and hold[0] > time.time():
+                left = hold[0] - time.time()
+                raise LogRewound(_held_message(log, left), retry_after_s=left)
             generation, last = self._head(conn, log)
             if expect is not None and _rewound(generation, last, *expect):
                 raise LogRewound(_rewound_message(log, generation, last, *expect))
@@ -287,7 +326,7 @@ class SQLiteState:
 
         return int(self._transaction(work))  # type: ignore[call-overload]
 
-    def _restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
+    def _restore(self, log: str, number: int, entry: bytes, generation: str, hold_s: float) -> bool:
         def work(conn: sqlite3.Connection) -> bool:
             held, last = self._head(conn, log)
             if held and held != generation:
@@ -300,6 +339,7 @@ class SQLiteState:
             if not held:
                 conn.execute("INSERT INTO log_generations VALUES (?, ?)", (log, generation))
             conn.execute("INSERT INTO logs VALUES (?, ?, ?)", (log, number, entry))
+            conn.execute("INSERT OR REPLACE INTO log_holds VALUES (?, ?)", (log, time.time() + hold_s))
             return True
 
         return bool(self._transaction(work))
@@ -382,8 +422,8 @@ class SQLiteState:
 
         return await asyncio.to_thread(read)
 
-    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
-        return await asyncio.to_thread(self._restore, log, number, entry, generation)
+    async def restore(self, log: str, number: int, entry: bytes, generation: str, *, hold_s: float) -> bool:
+        return await asyncio.to_thread(self._restore, log, number, entry, generation, hold_s)
 
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
         rows = await asyncio.to_thread(
@@ -434,8 +474,11 @@ def _unavailable_on_connection_errors(method):
 
 
 # An append, refused ({-1, generation, length}) when the writer saw more than the store holds or
-# another generation (seen -1: no expectation); the log's generation is made at its first append.
+# another generation (seen -1: no expectation), or ({-2, '', ms left}) while entries are being put
+# back; the log's generation is made at its first append.
 _APPEND = """
+local held = redis.call('PTTL', KEYS[3])
+if held > 0 then return {-2, '', held} end
 local generation = redis.call('GET', KEYS[2])
 local length = redis.call('LLEN', KEYS[1])
 local seen = tonumber(ARGV[3])
@@ -449,7 +492,8 @@ end
 return {redis.call('RPUSH', KEYS[1], ARGV[1]), generation, length + 1}
 """
 
-# Entry ARGV[1] put back where it was: only on top of exactly the entries before it, of its generation.
+# Entry ARGV[1] put back where it was: only on top of exactly the entries before it, of its generation;
+# appends are then held off for ARGV[4] ms.
 _RESTORE = """
 local generation = redis.call('GET', KEYS[2])
 if generation and generation ~= ARGV[3] then return 0 end
@@ -462,6 +506,7 @@ end
 if length ~= number - 1 then return 0 end
 if not generation then redis.call('SET', KEYS[2], ARGV[3]) end
 redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
 return 1
 """
 
@@ -514,11 +559,13 @@ class RedisState:
 
     @_unavailable_on_connection_errors
     async def append(self, log: str, entry: bytes, *, expect: tuple[str, int] | None = None) -> int:
-        keys = [self._key("log", log), self._key("log", log, "generation")]
+        keys = [self._key("log", log), self._key("log", log, "generation"), self._key("log", log, "hold")]
         expected_generation, seen = expect if expect is not None else ("", -1)
         number, generation, length = await self._append_script(
             keys=keys, args=[entry, expected_generation, seen, new_generation()]
         )
+        if number == -2:
+            raise LogRewound(_held_message(log, int(length) / 1000), retry_after_s=int(length) / 1000)
         if number < 0:
             raise LogRewound(_rewound_message(log, generation.decode(), int(length), expected_generation, seen))
         return int(number)
@@ -532,9 +579,10 @@ class RedisState:
         return (generation.decode() if generation else ""), int(length)
 
     @_unavailable_on_connection_errors
-    async def restore(self, log: str, number: int, entry: bytes, generation: str) -> bool:
-        keys = [self._key("log", log), self._key("log", log, "generation")]
-        return bool(await self._restore_script(keys=keys, args=[number, entry, generation]))
+    async def restore(self, log: str, number: int, entry: bytes, generation: str, *, hold_s: float) -> bool:
+        keys = [self._key("log", log), self._key("log", log, "generation"), self._key("log", log, "hold")]
+        hold_ms = max(1, int(hold_s * 1000))
+        return bool(await self._restore_script(keys=keys, args=[number, entry, generation, hold_ms]))
 
     @_unavailable_on_connection_errors
     async def entries(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
