@@ -78,10 +78,15 @@ async def test_other_entries_where_the_lost_ones_were_are_reported_not_overwritt
     async with one as a, a.client() as first:
         for pair in PAIRS[:2]:
             await correct(first, *pair)
+        paused = a.app.state.services  # replica a stalls (a long GC pause, say): it does not sync
+        for task in paused.background:
+            task.cancel()
+        paused.corrections.synced.interval_s = 3600
         redis_server.stop()
         redis_server.start()
         async with late as c, c.client() as third:  # started after the loss: it saw nothing
             assert await correct(third, "fox", "vulpes", "specific") == 1
+            paused.corrections.synced.interval_s = 0.1  # a goes on
             await asyncio.sleep(0.2)
             await first.post("/grade", json={"items": [{"ground_truth": "x", "prediction": "y"}]})
             assert await listed(first) == [(1, "fox")]  # the store's log, as it is
