@@ -59,7 +59,7 @@ async def reward_loop(job, tokenizer, data):
 
     config = OmegaConf.create(
         {
-            "actor_rollout_ref": {"rollout": {"n": job["n"]}},
+            "actor_rollout_ref": {"rollout": {"n": job["n"], "val_kwargs": {"n": job["n"]}}},
             "reward": {"speciarl": {"verifier_url": job["url"], "wait_s": 60, "max_concurrency": 256}},
         }
     )
