@@ -30,7 +30,7 @@ from verifier_service.grading import InvalidRequest, RequestTooLarge
 from verifier_service.grading.ports import Judge
 from verifier_service.metrics import ServiceMetrics
 from verifier_service.services import build_services
-from verifier_service.store.shared_state import StoreUnavailable
+from verifier_service.store.shared_state import StoreUnavailable, TooManyOpenGroups
 
 
 def _shortened(value: object, limit: int = 200) -> object:
@@ -78,6 +78,11 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     @app.exception_handler(TooManyWaiting)
     async def too_many_waiting(request: Request, exc: TooManyWaiting) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(TooManyOpenGroups)
+    async def too_many_open_groups(request: Request, exc: TooManyOpenGroups) -> JSONResponse:
+        retry = str(max(1, round(min(settings.group_ttl_s, 60))))
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": retry})
 
     @app.exception_handler(Overloaded)
     async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:

@@ -140,6 +140,13 @@ class Settings(BaseSettings):
     group_poll_s: float = Field(
         default=0.05, gt=0, description="how often a replica looks whether a group it waits for is complete"
     )
+    group_open_max: int = Field(
+        default=20_000,
+        ge=1,
+        description="groups one caller (API key) may hold open in the shared state at once, all replicas "
+        "together; a group closes group_ttl_s after its last rollout. A trainer holds about prompts per "
+        "step x steps per group_ttl_s (256 x 10 in the method's runs); past it a new group is refused: 429",
+    )
     group_waiting_max: int = Field(
         default=4096,
         ge=1,

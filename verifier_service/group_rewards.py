@@ -93,8 +93,10 @@ class GroupRewards:
         linger_s: float = 0.0,
         admission: Admission | None = None,
         waiting: WaitingBound | None = None,
+        open_max: int = 1 << 62,
     ) -> None:
         self._state = state
+        self.open_max = open_max  # groups one caller may hold open in the store (every replica together)
         self._grader = grader
         # Grading holds an admission slot; waiting for the group holds only the caller's waiting bound.
         self._admission = admission or Admission(1 << 62)
@@ -156,7 +158,7 @@ class GroupRewards:
                 )
                 for r, (category, error), reward in zip(rollouts, graded, rewards, strict=True)
             ]
-        await self._keep(rollouts, graded)
+        await self._keep(rollouts, graded, namespace)
         groups = {r.group: r.group_size for r in rollouts}
         with self._waiting.hold(namespace, len(rollouts)):
             waited = await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups))
@@ -188,15 +190,16 @@ class GroupRewards:
                 graded[i] = (grade.category.value, None) if ok else (ERROR, f"{grade.status.value}: {grade.error}")  # type: ignore[union-attr]
         return graded
 
-    async def _keep(self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]]) -> None:
+    async def _keep(self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]], namespace: str) -> None:
         """Keep each rollout's grade under its group (a resent rollout keeps its first grade)."""
         for rollout, (category, error) in zip(rollouts, graded, strict=True):
             content = _content(rollout)
             value = orjson.dumps({"category": category, "error": error, "content": content})
             try:
                 stored = await self._state.add_to_group(
-                    rollout.group, rollout.group_size, rollout.rollout, value, self.ttl_s
-                )
+                    rollout.group, rollout.group_size, rollout.rollout, value, self.ttl_s,
+                    bound=(namespace, self.open_max),
+                )  # fmt: skip
             except GroupConflict as exc:
                 # the group's other callers learn of it too, when they look after completing
                 await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", self.ttl_s)

@@ -305,6 +305,7 @@ async def build_services(
             poll_s=settings.group_poll_s,
             admission=admission,
             waiting=WaitingBound(settings.group_waiting_max),
+            open_max=settings.group_open_max,
         ),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,

@@ -345,3 +345,40 @@ async def test_static_schemes_keep_no_group_so_repeats_never_clash(asgi_server, 
         answers = [await http.post("/openrlhf/reward", params=params, json=payload) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200], answers[-1].text
     assert {a.json()["rewards"] for a in answers} == {0.75}
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_open_groups_are_bounded_per_caller_across_replicas(asgi_server, request, tmp_path, store):
+    """Issue 32 ("open groups and waiting calls per key are bounded, with the bound in the error"):
+    one caller's open groups, counted in the shared state (both replicas together), past
+    ``group_open_max`` refuse a new group (429 naming the bound); its existing groups still take
+    rollouts, another caller is unaffected, and groups that expired free the bound."""
+    keys = ["a-key-for-trainer-one-0123456789", "a-key-for-trainer-two-0123456789"]
+    shared = {"cache": "redis", "redis_url": request.getfixturevalue("redis_server").url} if store == "redis" else {}
+    settings = [Settings(data_dir=tmp_path / ("a" if store == "redis" else "same"), api_keys=keys, group_open_max=3,
+                         group_ttl_s=1.5, **shared)]  # fmt: skip
+    settings.append(settings[0].model_copy(update={"data_dir": tmp_path / "b"}) if store == "redis" else settings[0])
+
+    def call(group, rollout=0):
+        one = {
+            "group": group,
+            "group_size": 2,
+            "rollout": rollout,
+            "ground_truth": TRUTH,
+            "completion": completion("alpha"),
+        }
+        return {"rollouts": [one], "wait_s": 0.05}
+
+    async with asgi_server(settings[0], {"j": judge()}) as one, asgi_server(settings[1], {"j": judge()}) as other:
+        trainer = [s.client(headers={"Authorization": f"Bearer {keys[0]}"}) for s in (one, other)]
+        stranger = other.client(headers={"Authorization": f"Bearer {keys[1]}"})
+        async with trainer[0] as first, trainer[1] as second, stranger:
+            for i, http in enumerate([first, second, first]):
+                assert (await http.post("/groups/rollouts", json=call(f"g{i}"))).status_code == 200
+            refused = await second.post("/groups/rollouts", json=call("g3"))
+            assert refused.status_code == 429 and "3 open groups" in refused.text and "group_open_max" in refused.text
+            assert refused.headers["retry-after"]
+            assert (await first.post("/groups/rollouts", json=call("g0", 1))).status_code == 200  # an open group
+            assert (await stranger.post("/groups/rollouts", json=call("g3"))).status_code == 200  # its own bound
+            await asyncio.sleep(1.6)  # the three expire
+            assert (await second.post("/groups/rollouts", json=call("g3"))).status_code == 200

@@ -88,6 +88,20 @@ class GroupFull(GroupConflict):
     """The group already holds its size of other members."""
 
 
+class TooManyOpenGroups(RuntimeError):
+    """The caller already holds its bound of open groups: a new one is refused until some expire."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"this caller already has {limit} open groups in the shared state (group_open_max); a group "
+            "closes group_ttl_s after its last rollout"
+        )
+        self.limit = limit
+
+
+OpenBound = tuple[str, int]  # (the caller's namespace, the most groups it may hold open)
+
+
 class SharedState(Protocol):
     async def put_document(self, kind: str, name: str, content: bytes) -> None: ...
 
@@ -123,9 +137,13 @@ class SharedState(Protocol):
 
     async def length(self, log: str) -> int: ...
 
-    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+    async def add_to_group(
+        self, group: str, size: int, member: str, value: bytes, ttl_s: float, *, bound: OpenBound | None = None
+    ) -> bytes:
         """Keep ``value`` for ``member`` (unless it is already there); the value kept. ``GroupConflict``
-        when ``size`` is not the group's, or the group already holds ``size`` other members."""
+        when ``size`` is not the group's, or the group already holds ``size`` other members;
+        ``TooManyOpenGroups`` when ``group`` is new and ``bound``'s namespace (the prefix of its
+        groups' keys, then NUL) already holds its bound of open groups."""
         ...
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
@@ -344,7 +362,9 @@ class SQLiteState:
 
         return bool(self._transaction(work))
 
-    def _add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
+    def _add_to_group(
+        self, group: str, size: int, member: str, value: bytes, ttl_s: float, bound: OpenBound | None
+    ) -> bytes:
         def work(conn: sqlite3.Connection) -> bytes:
             now = time.time()
             expired = [row[0] for row in conn.execute("SELECT grp FROM group_sizes WHERE expires_at < ?", (now,))]
@@ -362,14 +382,22 @@ class SQLiteState:
             (count,) = conn.execute("SELECT COUNT(*) FROM group_members WHERE grp = ?", (group,)).fetchone()
             if count >= size:
                 raise _conflict(group, size, size)
+            if row is None and bound is not None:  # a new group: within the caller's bound (a range of the key)
+                namespace, limit = bound
+                within = (namespace + "\x00", namespace + "\x01")
+                (held,) = conn.execute("SELECT COUNT(*) FROM group_sizes WHERE grp > ? AND grp < ?", within).fetchone()
+                if held >= limit:
+                    raise TooManyOpenGroups(limit)
             conn.execute("INSERT OR REPLACE INTO group_sizes VALUES (?, ?, ?)", (group, size, now + ttl_s))
             conn.execute("INSERT INTO group_members VALUES (?, ?, ?)", (group, member, value))
             return value
 
         return self._transaction(work)  # type: ignore[return-value]
 
-    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
-        return await asyncio.to_thread(self._add_to_group, group, size, member, value, ttl_s)
+    async def add_to_group(
+        self, group: str, size: int, member: str, value: bytes, ttl_s: float, *, bound: OpenBound | None = None
+    ) -> bytes:
+        return await asyncio.to_thread(self._add_to_group, group, size, member, value, ttl_s, bound)
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
         return (await self.groups([group]))[group]
@@ -443,14 +471,27 @@ class SQLiteState:
             self._conn.close()
 
 
-# One atomic step on the server: the size check, the idempotent insert, the bound, the expiry.
-# Returns {code, value}: {1, kept value}, {-1, the group's size}, {-2, size} for one member too many.
+# One atomic step on the server: the size check, the idempotent insert, the bounds, the expiry.
+# Returns {code, value}: {1, kept value}, {-1, the group's size}, {-2, size} for one member too many,
+# {-3, bound} for a new group past the caller's bound of open groups (KEYS[3]: its open groups, each
+# scored by when it expires; ARGV[5]: the bound, 0 for none; ARGV[6]: the group's name there).
 _ADD_TO_GROUP = """
 local size = redis.call('GET', KEYS[1])
 if size and tonumber(size) ~= tonumber(ARGV[1]) then return {-1, size} end
 local kept = redis.call('HGET', KEYS[2], ARGV[2])
 if kept then return {1, kept} end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[1]) then return {-2, ARGV[1]} end
+local bound = tonumber(ARGV[5])
+if bound > 0 then
+  local clock = redis.call('TIME')
+  local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  if not size then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+    if redis.call('ZCARD', KEYS[3]) >= bound then return {-3, ARGV[5]} end
+  end
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -594,9 +635,15 @@ class RedisState:
         return int(await self._redis.llen(self._key("log", log)))
 
     @_unavailable_on_connection_errors
-    async def add_to_group(self, group: str, size: int, member: str, value: bytes, ttl_s: float) -> bytes:
-        keys = [self._key("group", group, "size"), self._key("group", group, "members")]
-        code, kept = await self._add_script(keys=keys, args=[size, member, value, int(ttl_s * 1000)])
+    async def add_to_group(
+        self, group: str, size: int, member: str, value: bytes, ttl_s: float, *, bound: OpenBound | None = None
+    ) -> bytes:
+        namespace, limit = bound if bound is not None else ("", 0)
+        keys = [self._key("group", group, "size"), self._key("group", group, "members"), self._key("open", namespace)]
+        args = [size, member, value, int(ttl_s * 1000), limit, group]
+        code, kept = await self._add_script(keys=keys, args=args)
+        if code == -3:
+            raise TooManyOpenGroups(int(kept))
         if code < 0:
             raise _conflict(group, size, int(kept))
         return bytes(kept)
