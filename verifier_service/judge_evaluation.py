@@ -18,6 +18,7 @@ gives, over the pairs that got a grade:
 - calibration of the judge's grades from the probabilities it returned: expected calibration
   error over ten confidence bins, and the agreement and coverage above each threshold;
 - escalations, for an escalating judge: how many pairs went on to its second judge.
+- unsettled by reason: why the exact tiers left pairs to the judge, and the ground truths a taxonomy lacks.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, Status, normalise
+from verifier_service.grading import CATEGORY_NAMES, GradeInput, Judgement, Source, Status, normalise
 from verifier_service.grading.grader import judge_request
 from verifier_service.grading.unicode_safety import defuse
+from verifier_service.grading.unsettled import UNKNOWN_GROUND_TRUTH
 
 CORRECT = frozenset({"specific", "more specific", "less specific", "generic"})
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -56,6 +58,7 @@ class GradedPair:
     source: str | None  # rule, taxonomy, judge, cache, memo
     confidence: float | None  # the judge's top probability, when it gave probabilities
     error: str | None = None
+    unsettled: str | None = None  # sent to the judge (or left unsettled): why the exact tiers stopped
 
 
 def read_pairs(path: Path, *, split: str | None = None) -> list[LabelledPair]:
@@ -163,6 +166,10 @@ def summarise(graded: Sequence[GradedPair], *, escalated: int | None = None) -> 
         "escalated": escalated,
         "flips": flips,
         "errors": Counter(g.error for g in graded if g.error).most_common(5),
+        "unsettled_by_reason": dict(Counter(g.unsettled for g in graded if g.unsettled).most_common()),
+        "unknown_ground_truths": Counter(
+            g.pair.ground_truth for g in graded if g.unsettled == UNKNOWN_GROUND_TRUTH
+        ).most_common(10),
     }
 
 
@@ -189,6 +196,12 @@ def format_report(report: dict[str, Any], title: str) -> str:
             if corrections["applied"]
             else f"human corrections: {active} active in the store, left out (--with-corrections applies them)"
         )
+    if reasons := report.get("unsettled_by_reason"):
+        lines.append(
+            "left to the judge by the exact tiers, by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.items())
+        )
+    if unknown := report.get("unknown_ground_truths"):
+        lines.append("  ground truths the taxonomy lacks: " + ", ".join(f"{t!r} ({n})" for t, n in unknown))
     lines += ["", "confusion (rows: labelled, columns: graded)"]
     columns = report["confusion"]["columns"]
     short = {"more specific": "more", "less specific": "less", "specific": "spec", "generic": "gen"}
@@ -292,9 +305,15 @@ async def grade_labelled(
                 category = grade.category.value if grade.category else None
                 confidence = max(grade.probabilities.values()) if grade.probabilities else None
                 source = grade.source.value if grade.source else None
-                graded.append(GradedPair(pair, category, source, confidence, grade.error))
+                graded.append(GradedPair(pair, category, source, confidence, grade.error, _unsettled(grade)))
     escalated = None if before is None else chosen.escalated - before
     return graded, escalated
+
+
+def _unsettled(grade: Any) -> str | None:
+    """Why the exact tiers left a grade to the judge (its ``reason``: a rule's reason is another thing)."""
+    judged = grade.source in (Source.JUDGE, Source.CACHE) or grade.status is not Status.OK
+    return grade.reason if judged else None
 
 
 async def _grade_without_judge(grader: Any, pairs: Sequence[LabelledPair], size: int) -> list[GradedPair]:
@@ -305,7 +324,7 @@ async def _grade_without_judge(grader: Any, pairs: Sequence[LabelledPair], size:
         result = await grader.grade([GradeInput(p.ground_truth, p.prediction, p.taxonomy) for p in chunk])
         for pair, grade in zip(chunk, result.grades, strict=True):
             if grade.status is Status.NO_JUDGE:
-                graded.append(GradedPair(pair, None, UNSETTLED, None))
+                graded.append(GradedPair(pair, None, UNSETTLED, None, None, grade.reason))
             else:
                 category = grade.category.value if grade.category else None
                 graded.append(

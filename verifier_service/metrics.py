@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -9,7 +10,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 
-from verifier_service.grading.types import Grade
+from verifier_service.grading.types import Grade, Unsettled
+from verifier_service.grading.unsettled import UNKNOWN_GROUND_TRUTH
+
+log = logging.getLogger(__name__)
 
 
 class ServiceMetrics:
@@ -35,6 +39,14 @@ class ServiceMetrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
             registry=self.registry,
         )
+        self.judge_reasons = Counter(
+            "verifier_judge_reasons",
+            "Distinct pairs sent to a judge, by why the exact tiers could not settle them (unknown ground "
+            "truth, unknown prediction, declared overlap, unsure group member, no taxonomy, ...)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self._unknown_reported: set[tuple[str | None, str]] = set()  # (taxonomy, ground truth) logged once
         self.judge_pairs = Counter(
             "verifier_judge_pairs",
             "Pairs sent to a judge, by outcome (ok, failed)",
@@ -166,6 +178,14 @@ class ServiceMetrics:
 
     def in_flight(self, delta: int) -> None:
         self.in_flight_items.inc(delta)
+
+    def judge_reason(self, why: Unsettled, taxonomy: str | None) -> None:
+        self.judge_reasons.labels(why.code).inc()
+        if why.code == UNKNOWN_GROUND_TRUTH and len(self._unknown_reported) < 10_000:
+            # Once per taxonomy and label: a typo in one class name sends all of its pairs to the judge.
+            if (taxonomy, why.term) not in self._unknown_reported:
+                self._unknown_reported.add((taxonomy, why.term))
+                log.warning("judge asked because %s", why.text)
 
 
 class _StoreLossCollector:

@@ -11,6 +11,7 @@ from verifier_service.grading.ports import LabelTaxonomy
 from verifier_service.grading.rules import Reading, apply_rules
 from verifier_service.grading.types import Grade, GradeInput, Source, Status
 from verifier_service.grading.unicode_safety import defuse
+from verifier_service.grading.unsettled import unsettled
 
 _RELATION_WORDS = {
     "same": "names the same node as",
@@ -46,7 +47,11 @@ def explain_grade(
 ) -> dict[str, Any]:
     """An item's explanation: ``tier``, a one-line ``text``, and what that tier matched or computed."""
     if grade.status is not Status.OK:
-        return {"tier": grade.status.value, "text": grade.error}
+        explained: dict[str, Any] = {"tier": grade.status.value, "text": grade.error}
+        if grade.status in (Status.JUDGE_ERROR, Status.NO_JUDGE):  # it was sent to a judge: say why
+            truth, prediction, _ = _reading(item, tree)
+            explained["unsettled"] = unsettled(truth, prediction, tree).fields()
+        return explained
     if grade.source is Source.HUMAN:
         return {"tier": "human", "correction": grade.reason, "text": f"{grade.reason} -> {grade.category.value}"}  # type: ignore[union-attr]
     if grade.source is Source.RULE:
@@ -58,12 +63,14 @@ def explain_grade(
     probabilities = dict(grade.probabilities) if grade.probabilities else None
     top = f" (p={max(probabilities.values()):.2f})" if probabilities else ""
     cached = " (a cached verdict)" if grade.source is Source.CACHE else ""
+    why = unsettled(truth, prediction, tree)
     return {
         "tier": "judge",
         "judge": judge,
         "prompt_version": prompt_version,
         "probabilities": probabilities,
         "pair": {"ground_truth": truth, "prediction": prediction},
-        "text": f"judge {judge} chose {grade.category.value}{top} with prompt {prompt_version}{cached}",  # type: ignore[union-attr]
+        "unsettled": why.fields(),
+        "text": f"{why.text}. Judge {judge} chose {grade.category.value}{top} with prompt {prompt_version}{cached}",  # type: ignore[union-attr]
         **read,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from verifier_service.grading.categories import Category
@@ -20,6 +20,7 @@ from verifier_service.grading.ports import Coordinator, GradeCache, GradingObser
 from verifier_service.grading.rules import RuleVerdict, apply_rules
 from verifier_service.grading.types import Grade, GradeInput, JudgeRequest, Source, Status
 from verifier_service.grading.unicode_safety import defuse
+from verifier_service.grading.unsettled import unsettled as why_unsettled
 from verifier_service.grading.validation import (
     GradingLimits,
     UnknownNameError,
@@ -251,16 +252,23 @@ class Grader:
             else:
                 needs_judge[key] = outcome
 
-        # 6-8. cache, single-flight and the judge.
+        # 6-8. cache, single-flight and the judge; each such grade says why the exact tiers stopped.
         if needs_judge:
+            reasons = {
+                key: why_unsettled(key.ground_truth, request.prediction, plan.taxonomies[key.taxonomy])
+                for key, request in needs_judge.items()
+            }
+            for key, why in reasons.items():
+                self._observer.judge_reason(why, key.taxonomy)
             if plan.judge is None:
                 missing = Grade.failed(
                     Status.NO_JUDGE,
                     "this pair needs an LLM judge and none is configured (see the README: judges)",
                 )
-                by_key.update(dict.fromkeys(needs_judge, missing))
+                judged = dict.fromkeys(needs_judge, missing)
             else:
-                by_key.update(await self._judge_tier.grade(needs_judge, plan.judge))
+                judged = await self._judge_tier.grade(needs_judge, plan.judge)
+            by_key.update({key: replace(judged[key], reason=reasons[key].code) for key in needs_judge})
 
         for key, originals in normal_forms.items():
             for pair in originals:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 from verifier_service.grading.categories import Category
-from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, JudgeRequest
+from verifier_service.grading.types import Grade, Judgement, JudgeOutcome, JudgeRequest, Unsettled
 
 
 @runtime_checkable
@@ -119,6 +119,10 @@ class GradingObserver(Protocol):
 
     def in_flight(self, delta: int) -> None: ...
 
+    def judge_reason(self, why: Unsettled, taxonomy: str | None) -> None:
+        """A distinct pair sent to the judge, and why the exact tiers could not settle it."""
+        ...
+
 
 class NullObserver:
     """An observer that records nothing."""
@@ -136,4 +140,7 @@ class NullObserver:
         pass
 
     def in_flight(self, delta: int) -> None:
+        pass
+
+    def judge_reason(self, why: Unsettled, taxonomy: str | None) -> None:
         pass

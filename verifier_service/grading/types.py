@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from verifier_service.grading.categories import Category
 
@@ -107,3 +107,17 @@ class JudgeFailure:
 
 
 JudgeOutcome = Judgement | JudgeFailure
+
+
+@dataclass(frozen=True, slots=True)
+class Unsettled:
+    """Why the exact tiers left a pair to the judge (``unsettled.py``)."""
+
+    code: str  # one of unsettled.REASONS
+    text: str  # what a user reads: the names involved, and what would settle the pair
+    closest: tuple[str, ...] = ()  # an unknown ground truth's closest known names
+    term: str = ""  # the name the taxonomy lacks (an unknown ground truth or prediction)
+
+    def fields(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"reason": self.code, "text": self.text}
+        return {**shown, "closest": list(self.closest)} if self.closest else shown

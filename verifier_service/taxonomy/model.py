@@ -27,6 +27,7 @@ node (``lexicon_fallback.py``).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Iterable
@@ -113,6 +114,7 @@ class Taxonomy:
     _longest_name: int = field(default=1, repr=False)  # in words, for scanning answers
     _index: TreeIndex | None = field(default=None, repr=False)
     _group_spans: dict[str, tuple[Spans, Spans]] = field(default_factory=dict, repr=False)  # members, unsure
+    _closest: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # closest_names, remembered
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -252,6 +254,21 @@ class Taxonomy:
         """The node a term names, or ``None`` when the taxonomy does not know it."""
         name = _find(term_key(term), self._by_key, self._by_compact_key)
         return None if name is None else self.nodes[name]
+
+    def closest_names(self, term: str, n: int = 3) -> tuple[str, ...]:
+        """The names (nodes and groups, in the taxonomy's spelling) closest to a term it does not know:
+        a typo in a dataset's label ("Tomato Erly blight") shows its intended class. Linear in the
+        taxonomy's size, so remembered per term (a few thousand)."""
+        found = self._closest.get(term)
+        if found is None:
+            spelled = {**{k: self.nodes[v].name for k, v in self._by_key.items()},
+                       **{k: g.name for k, g in self._groups_by_key.items()}}  # fmt: skip
+            keys = difflib.get_close_matches(term_key(term), list(spelled), n=n, cutoff=0.75)
+            found = tuple(dict.fromkeys(spelled[k] for k in keys))
+            if len(self._closest) >= 4096:
+                self._closest.clear()
+            self._closest[term] = found
+        return found
 
     def group(self, term: str) -> DescriptiveGroup | None:
         """The descriptive group a term names, if any."""
