@@ -35,7 +35,8 @@ from verifier_service.grading.separators import BRACKETS, SEPARATOR, separators_
 # Words that qualify an answer without naming anything: a part made only of these is no option.
 _HEDGES = frozenset(
     "probably maybe perhaps possibly likely i think believe guess sure sorry honestly please thanks "
-    "it is this that s a an the answer".split()
+    "it is this that s a an the answer m im am not most more quite fairly pretty rather guessing suppose "
+    "d say".split()
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier_service.grading.normalise import normalise
+from verifier_service.grading.normalise import dropped_words, normalise
 from verifier_service.grading.ports import LabelTaxonomy
 from verifier_service.grading.rules import Reading, apply_rules
 from verifier_service.grading.types import Grade, GradeInput, Source, Status
@@ -28,6 +28,16 @@ def _reading(item: GradeInput, tree: LabelTaxonomy | None) -> tuple[str, str, Re
     verdict = apply_rules(truth, normal, prediction, tree, item.ground_truth)
     reading = verdict if isinstance(verdict, Reading) else None
     return truth, reading.text if reading is not None else normal, reading
+
+
+def _dropped(item: GradeInput) -> dict[str, Any]:
+    """What the answer was read without (hedges, "a photo of a"): quoted, so that a grade never
+    hides the words it ignored."""
+    before, after = dropped_words(normalise(defuse(item.prediction)))
+    if not (before or after):
+        return {}
+    quoted = " and ".join(f'"{w}"' for w in (before, after) if w)
+    return {"note": f" (read without {quoted})", "fields": {"dropped": [w for w in (before, after) if w]}}
 
 
 def _taxonomy_explanation(truth: str, prediction: str, tree: LabelTaxonomy | None) -> dict[str, Any]:
@@ -54,12 +64,16 @@ def explain_grade(
         return explained
     if grade.source is Source.HUMAN:
         return {"tier": "human", "correction": grade.reason, "text": f"{grade.reason} -> {grade.category.value}"}  # type: ignore[union-attr]
+    dropped = _dropped(item)
     if grade.source is Source.RULE:
-        return {"tier": "rule", "rule": grade.reason, "text": f"rule: {grade.reason} -> {grade.category.value}"}  # type: ignore[union-attr]
+        text = f"rule: {grade.reason}{dropped.get('note', '')} -> {grade.category.value}"  # type: ignore[union-attr]
+        return {"tier": "rule", "rule": grade.reason, "text": text, **dropped.get("fields", {})}
     truth, prediction, reading = _reading(item, tree)
     read = {"reading": prediction, "read_as_one_name": reading.reason} if reading is not None else {}
     if grade.source is Source.TAXONOMY:
-        return {"tier": "taxonomy", **_taxonomy_explanation(truth, prediction, tree), **read}
+        explained = _taxonomy_explanation(truth, prediction, tree)
+        text = explained.get("text", "") + dropped.get("note", "")
+        return {"tier": "taxonomy", **explained, "text": text, **read, **dropped.get("fields", {})}
     probabilities = dict(grade.probabilities) if grade.probabilities else None
     top = f" (p={max(probabilities.values()):.2f})" if probabilities else ""
     cached = " (a cached verdict)" if grade.source is Source.CACHE else ""

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import regex
 
-NORMALISATION_VERSION = "method-v3"  # part of every cache key: a changed rule never serves stale grades
+NORMALISATION_VERSION = "method-v4"  # part of every cache key: a changed rule never serves stale grades
 
 _NOT_LETTER_MARK_NUMBER_DASH_OR_SPACE = regex.compile(r"[^\p{L}\p{M}\p{N}\p{Pd}\s]")
 _WHITESPACE = regex.compile(r"\s+")
@@ -50,6 +50,13 @@ _LEADING_FILLER = regex.compile(
     + _ARTICLE
     + r"(?:(?:kind|type|sort|species|breed|variety) of )?"
     + _ARTICLE
+)
+
+# Trailing words that hedge the answer: "melanoma probably", "malignant melanoma I think". Only after
+# a name (a leading space): "I think" or "I'm not sure" alone is left as it is (a refusal, or nothing).
+_TRAILING_HEDGE = regex.compile(
+    r"(?: (?:i think|i believe|i guess|i suppose|i d say|i m not sure|i am not sure|i m guessing|"
+    r"most likely|more likely|probably|possibly|maybe|perhaps|likely))+$"
 )
 
 
@@ -78,4 +85,16 @@ def label_key(normalised: str) -> str:
         normalised = normalise(unicodedata.normalize("NFKC", normalised))
     key = _DASH.sub(" ", normalised)
     key = _WHITESPACE.sub(" ", key).strip()
-    return _LEADING_FILLER.sub("", key, count=1).strip()
+    key = _LEADING_FILLER.sub("", key, count=1).strip()
+    return _TRAILING_HEDGE.sub("", key, count=1).strip()
+
+
+def dropped_words(normalised: str) -> tuple[str, str]:
+    """The words ``label_key`` dropped from the front and the end of an answer ("probably", "a photo
+    of a"), for explanations; empty where it dropped none (or rewrote the text: NFKC)."""
+    key = label_key(normalised)
+    spaced = _WHITESPACE.sub(" ", _DASH.sub(" ", normalised)).strip()
+    at = spaced.find(key) if key else -1
+    if at < 0:
+        return "", ""
+    return spaced[:at].strip(), spaced[at + len(key) :].strip()

@@ -154,6 +154,16 @@ def negates_the_label(prediction_key: str, ground_truth_key: str) -> bool:
     return match is not None and (rest == ground_truth_key or rest.startswith(ground_truth_key + " "))
 
 
+def negates_the_lineage(prediction_key: str, ground_truth_key: str, names: NameLookup | None) -> bool:
+    """ "not melanoma" for a nodular melanoma: a name the taxonomy puts at or above the label, denied
+    (the label is one, so the answer is false; a denial of something else names no class either,
+    but that is the judge's to say)."""
+    match = _NEGATION.match(prediction_key)
+    if match is None or names is None:
+        return False
+    return names.relate(prediction_key[match.end() :], ground_truth_key) in ("same", "above")
+
+
 def is_repetition(prediction_key: str) -> bool:
     """Padding, as the README states it: a phrase of two or more words said three times or more, or
     one word said four times or more, anywhere in the answer ("robin robin robin robin", "golden
@@ -273,6 +283,8 @@ def apply_rules(
         return RuleVerdict(Category.WRONG, "vouches for the answer")
     if negates_the_label(prediction_key, truth_key):
         return RuleVerdict(Category.WRONG, "negates the label")
+    if negates_the_lineage(prediction_key, truth_key, names):
+        return RuleVerdict(Category.WRONG, "negates a name at or above the label")
     if is_repetition(prediction_key):
         return RuleVerdict(Category.WRONG, "repetition")
     if stuffs_the_label(prediction_key, truth_key):

@@ -83,8 +83,21 @@ def term_key(term: str) -> str:
     return label_key(normalise(term))
 
 
+# Latin and Greek plurals of the last word, longest ending first: "nevi" -> "nevus", "larvae" ->
+# "larva", "keratoses" -> "keratosis", "genera" -> "genus", "melanomata" -> "melanoma", "bacteria"
+# -> "bacterium", "phenomena" -> "phenomenon", "apices" -> "apex", "matrices" -> "matrix".
+_CLASSICAL_PLURALS = (
+    ("ices", ("ex", "ix")), ("ata", ("a",)), ("era", ("us",)), ("ses", ("sis",)), ("ae", ("a",)),
+    ("ia", ("ium",)), ("a", ("um", "on")), ("i", ("us",)),
+)  # fmt: skip
+
+
 def _singular_forms(key: str) -> Iterable[str]:
-    """Plural readings of the last word, most specific first ("puppies" -> "puppy")."""
+    """Plural readings of the last word, most specific first ("puppies" -> "puppy", "nevi" -> "nevus")."""
+    for plural, singulars in _CLASSICAL_PLURALS:
+        if key.endswith(plural) and len(key.rsplit(" ", 1)[-1]) > len(plural) + 2:
+            for singular in singulars:
+                yield key[: -len(plural)] + singular
     if key.endswith("ies") and len(key) > 4:
         yield key[:-3] + "y"
     if key.endswith("es") and len(key) > 3:
