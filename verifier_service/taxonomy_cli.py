@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,8 +144,29 @@ def check(file: FileArgument, url: UrlOption = None, api_key: ApiKeyOption = Non
     if url:
         answer = _over_http(url, api_key, lambda c: c.check_taxonomy(data))
         typer.echo(f"ok: {file}: {data['name']!r} would be {answer['outcome']} ({answer['nodes']} nodes)")
+        for warning in answer.get("warnings", []):
+            typer.echo(f"warning: {warning}", err=True)
     else:
+        _check_anchors_locally(file, data)
         typer.echo(f"ok: {file}: {data['name']!r}, {len(data['nodes'])} nodes")
+
+
+def _check_anchors_locally(file: Path, data: dict[str, Any]) -> None:
+    """Anchors against the WordNet installed here (Debian's wordnet-base), where there is one."""
+    from verifier_service.taxonomy import Taxonomy
+    from verifier_service.taxonomy.anchors import anchor_problems
+    from verifier_service.taxonomy.wordnet import DEBIAN_WORDNET, WordNetTaxonomy
+
+    taxonomy = Taxonomy.from_dict(data)
+    if not any(node.wordnet for node in taxonomy.nodes.values()):
+        return
+    if not DEBIAN_WORDNET.is_dir():
+        typer.echo(f"warning: {file}: wordnet anchors not checked: no WordNet here ({DEBIAN_WORDNET})", err=True)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        problems = anchor_problems(taxonomy, WordNetTaxonomy(Path(scratch)))
+    if problems:
+        raise _fail("\n".join(f"{file}: {problem}" for problem in problems))
 
 
 @app.command()

@@ -116,7 +116,8 @@ async def upload_taxonomy(
     except (TaxonomyError, UnicodeDecodeError) as exc:
         raise HTTPException(422, str(exc)) from None
     response.status_code = 200 if dry_run else _STATUS[outcome]
-    return {**taxonomy.summary(), "outcome": outcome, "dry_run": dry_run}
+    return {**taxonomy.summary(), "outcome": outcome, "dry_run": dry_run,
+            "warnings": services.taxonomies.warnings(taxonomy)}  # fmt: skip
 
 
 @router.delete(

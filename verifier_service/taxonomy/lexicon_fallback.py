@@ -7,7 +7,8 @@ for a prediction the taxonomy does not know at all (no node, no group, no class 
 ancestor, not several classes), WordNet decides, and only this: a prediction whose WordNet
 sense is that synset names the node (and is graded as the node), and one whose sense lies above
 it is ``generic`` (the nearest ``tree_index.MAX_ANCHORS`` anchored nodes of a lineage are
-consulted). Nothing else: WordNet never settles ``wrong`` here, and never reads a
+consulted; a prediction's senses in an anchor's own lexicographer file count, so "disease" lies
+above a root anchored to plant_disease.n.01). Nothing else: WordNet never settles ``wrong`` here, and never reads a
 prediction against a sense the taxonomy did not anchor ("bird" for the flower "bird of
 paradise" finds no anchor above it, and goes to the judge).
 """
@@ -44,12 +45,13 @@ class WithLexiconFallback:
         truth = self.taxonomy.lookup(ground_truth)
         if truth is None or self.taxonomy.knows(prediction) or self.taxonomy.names_several_classes(prediction):
             return None  # the taxonomy left it to the judge on purpose (an overlap, an unsure group member)
-        guesses = self.wordnet.senses(prediction, broad=True)
+        anchored = [(node, anchor) for node in self.taxonomy.anchored_lineage(truth)
+                    if (anchor := self.wordnet.synset(node.wordnet)) is not None]  # fmt: skip
+        # The anchors' own lexicographer files count too: "disease" (noun.state) above a plant_disease.n.01 anchor.
+        domains = frozenset(anchor.lexname() for _, anchor in anchored)
+        guesses = self.wordnet.senses(prediction, broad=True, also=domains)
         found: set[Category] = set()
-        for node in self.taxonomy.anchored_lineage(truth):
-            anchor = self.wordnet.synset(node.wordnet)
-            if anchor is None:
-                continue
+        for node, anchor in anchored:
             for guess in guesses:
                 if guess == anchor:
                     found.add(self.taxonomy.relation(truth, node))  # the prediction names this node

@@ -25,10 +25,11 @@ import orjson
 
 from verifier_service.grading.ports import LabelTaxonomy
 from verifier_service.store.shared_state import SharedState, Synced
+from verifier_service.taxonomy.anchors import anchor_problems, unused_anchors
 from verifier_service.taxonomy.bounds import MAX_TERM_CHARS
 from verifier_service.taxonomy.files import bundled_taxonomy_paths, load_taxonomies, user_taxonomy_dir
 from verifier_service.taxonomy.lexicon_fallback import WithLexiconFallback
-from verifier_service.taxonomy.model import Taxonomy
+from verifier_service.taxonomy.model import Taxonomy, TaxonomyError
 
 if TYPE_CHECKING:
     from verifier_service.taxonomy.wordnet import WordNetTaxonomy
@@ -202,6 +203,9 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
             raise TaxonomyConflict(
                 f"{taxonomy.name!r} is a {self.origin(taxonomy.name)} taxonomy; upload yours under another name"
             )
+        problems = await asyncio.to_thread(anchor_problems, taxonomy, self._lexicon) if self._lexicon else []
+        if problems:
+            raise TaxonomyError(f"{taxonomy.name}: {len(problems)} problem(s): " + "; ".join(problems), problems)
         await self.sync(force=True)
         current = self._uploads.get(taxonomy.name)
         if current is not None and current.taxonomy.version == taxonomy.version:
@@ -220,6 +224,11 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         await self._state.put_document(KIND, taxonomy.name, document)
         self._uploads = {**self._uploads, taxonomy.name: _Upload(taxonomy, upload.uploaded_at, document)}
         return "created" if current is None else "replaced"
+
+    def warnings(self, taxonomy: Taxonomy) -> list[str]:
+        """What an upload should be told that is not an error (anchors this service cannot use)."""
+        unused = unused_anchors(taxonomy) if self._lexicon is None else None
+        return [unused] if unused else []
 
     async def delete(self, name: str) -> None:
         """Remove an uploaded taxonomy, for every replica. ``KeyError`` when there is none of that name."""
