@@ -8,9 +8,13 @@ ancestor, not several classes), WordNet decides, and only this: a prediction who
 sense is that synset names the node (and is graded as the node), and one whose sense lies above
 it is ``generic`` (the nearest ``tree_index.MAX_ANCHORS`` anchored nodes of a lineage are
 consulted; a prediction's senses in an anchor's own lexicographer file count, so "disease" lies
-above a root anchored to plant_disease.n.01). Nothing else: WordNet never settles ``wrong`` here, and never reads a
-prediction against a sense the taxonomy did not anchor ("bird" for the flower "bird of
-paradise" finds no anchor above it, and goes to the judge).
+above a root anchored to plant_disease.n.01). Nothing else: WordNet never settles ``wrong`` here,
+and never reads a prediction against a sense the taxonomy did not anchor ("bird" for the flower
+"bird of paradise" finds no anchor above it, and goes to the judge).
+
+A ground truth the taxonomy does not know at all is read against WordNet alone, where WordNet
+knows both names (the ``wordnet`` taxonomy's own reading, never ``wrong``); every taxonomy is so
+wrapped while WordNet is loaded, anchored or not.
 """
 
 from __future__ import annotations
@@ -34,16 +38,14 @@ class WithLexiconFallback:
         self.content_version = taxonomy.version  # the file's own: what a correction is bound to
         self.description = taxonomy.description
 
-    @staticmethod
-    def applies_to(taxonomy: Taxonomy) -> bool:
-        return any(node.wordnet for node in taxonomy.nodes.values())
-
     def categorise(self, ground_truth: str, prediction: str) -> Category | None:
         settled = self.taxonomy.categorise(ground_truth, prediction)
         if settled is not None:
             return settled
         truth = self.taxonomy.lookup(ground_truth)
-        if truth is None or self.taxonomy.knows(prediction) or self.taxonomy.names_several_classes(prediction):
+        if truth is None:
+            return self._label_unknown_here(ground_truth, prediction)
+        if self.taxonomy.knows(prediction) or self.taxonomy.names_several_classes(prediction):
             return None  # the taxonomy left it to the judge on purpose (an overlap, an unsure group member)
         anchored = [(node, anchor) for node in self.taxonomy.anchored_lineage(truth)
                     if (anchor := self.wordnet.synset(node.wordnet)) is not None]  # fmt: skip
@@ -60,12 +62,29 @@ class WithLexiconFallback:
         found.discard(None)  # type: ignore[arg-type]
         return found.pop() if len(found) == 1 else None
 
+    def _label_unknown_here(self, ground_truth: str, prediction: str) -> Category | None:
+        """A ground truth the taxonomy does not know at all, read against WordNet alone where WordNet
+        knows both names: the ``wordnet`` taxonomy's own reading, which never says ``wrong``."""
+        if self.taxonomy.knows(ground_truth):
+            return None  # a group or a class named with its ancestor: the taxonomy's, left open on purpose
+        if not (self.wordnet.knows(ground_truth) and self.wordnet.knows(prediction)):
+            return None
+        return self.wordnet.categorise(ground_truth, prediction)
+
     def explain_pair(self, ground_truth: str, prediction: str) -> dict[str, Any] | None:
         explained = self.taxonomy.explain_pair(ground_truth, prediction)
         if explained is not None or (category := self.categorise(ground_truth, prediction)) is None:
             return explained
         truth = self.taxonomy.lookup(ground_truth)
-        assert truth is not None  # categorise settled it
+        if truth is None:  # settled by WordNet alone
+            through = self.wordnet.explain_pair(ground_truth, prediction) or {}
+            return {
+                **through,
+                "taxonomy": f"{self.name}@{self.version}",
+                "relation": "wordnet, for a label the taxonomy lacks",
+                "text": f'{self.taxonomy.name} does not know the ground truth "{ground_truth}"; WordNet knows both '
+                f"names: {through.get('text', category.value)}",
+            }
         anchors = [n.wordnet for n in self.taxonomy.anchored_lineage(truth)]
         return {
             "taxonomy": f"{self.name}@{self.version}",

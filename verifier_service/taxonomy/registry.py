@@ -134,7 +134,7 @@ class TaxonomyRegistry(Mapping[str, BrowsableTaxonomy]):
         return self._view(fixed if fixed is not None else self._uploads[name].taxonomy)
 
     def _view(self, taxonomy: BrowsableTaxonomy) -> BrowsableTaxonomy:
-        if self._lexicon is None or not isinstance(taxonomy, Taxonomy) or not WithLexiconFallback.applies_to(taxonomy):
+        if self._lexicon is None or not isinstance(taxonomy, Taxonomy):
             return taxonomy
         view = self._views.get(taxonomy.name)
         if view is None or view.taxonomy is not taxonomy:
