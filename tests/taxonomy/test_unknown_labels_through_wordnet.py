@@ -27,6 +27,7 @@ async def test_a_label_the_taxonomy_lacks_is_read_against_wordnet(asgi_server, t
     on, off = found[True], found[False]
     assert (on[0]["category"], on[0]["source"]) == ("less specific", "taxonomy")  # WordNet: canine is its parent
     assert on[0]["explanation"]["relation"] == "wordnet, for a label the taxonomy lacks"
-    assert on[0]["explanation"]["text"].startswith('tiny-birds does not know the ground truth "dog"; WordNet knows both')
+    text = on[0]["explanation"]["text"]
+    assert text.startswith('tiny-birds does not know the ground truth "dog"; WordNet knows both')
     assert [g["reason"] for g in on[1:]] == ["unknown prediction", "unknown ground truth"]  # "dog": WordNet has it
     assert [g["reason"] for g in off] == ["unknown ground truth"] * 3  # WordNet off: the judge, with the reason

@@ -31,7 +31,8 @@ async def test_anchors_are_checked_and_settle_what_lies_above_them(asgi_server, 
         assert refused.status_code == 422
         assert "'plant_diseas.n.01' is not a WordNet 3.0 noun synset; closest: plant_disease.n.01" in refused.text
         assert (await http.put("/taxonomies/plant-disease", json=DISEASES)).status_code == 201
-        items = [{"ground_truth": "Tomato Early blight", "prediction": p} for p in ("disease", "plant disease", "illness")]
+        answers = ("disease", "plant disease", "illness")
+        items = [{"ground_truth": "Tomato Early blight", "prediction": p} for p in answers]
         body = {"items": items, "taxonomy": "plant-disease", "return_explanations": True}
         grades = (await http.post("/grade", json=body)).json()["grades"]
     assert [(g["category"], g["source"]) for g in grades[:2]] == [("generic", "taxonomy")] * 2
