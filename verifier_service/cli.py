@@ -277,9 +277,12 @@ def evaluate_judge(
     output: Annotated[Path, typer.Option(help="Prefix of the report files (.json and .png)")] = Path(
         "judge-evaluation"
     ),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Measure a judge (and the rules and taxonomies before it) against labelled pairs: agreement,
-    correct/wrong flips, confusion matrix, per-domain figures, tiers, calibration."""
+    correct/wrong flips, confusion matrix, per-domain figures, tiers, calibration. In-process, or
+    with --url through a running service (its taxonomies, judges, cache and corrections)."""
     from verifier_service import judge_evaluation as evaluation
 
     if no_rules and no_judge:
@@ -288,6 +291,21 @@ def evaluate_judge(
         labelled = evaluation.read_pairs(pairs, split=split)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if url:
+        if no_rules or no_judge or with_corrections:
+            raise typer.BadParameter(
+                "--url grades through the service's whole pipeline, with the corrections it holds: --no-rules, "
+                "--no-judge and --with-corrections are for in-process runs"
+            )
+        typer.echo(f"evaluating through {url}: its taxonomies, judges, cache and corrections", err=True)
+        rows = [{"ground_truth": p.ground_truth, "prediction": p.prediction, "taxonomy": p.taxonomy} for p in labelled]
+        batches = [rows[i : i + 512] for i in range(0, len(rows), 512)]
+        answers = _grade_over_http(url, batches, None, judge, lambda n: None, api_key)
+        graded = evaluation.graded_from_answers(labelled, [answer for batch in answers for answer in batch])
+        report = evaluation.summarise(graded)
+        report["service"] = url
+        _write_report(evaluation, report, f"{pairs.name}{f' ({split})' if split else ''}: {url}", output)
+        return
     # No cache and no memo: every pair is graded now, by the judge being measured.
     update: dict[str, Any] = {"audit": False, "cache": "none", "grade_memo_size": 0}
     if no_judge:  # no model is loaded
@@ -330,6 +348,10 @@ def evaluate_judge(
         title = f"{pairs.name}{part}: judge {judge or settings.default_judge or 'default'}" + (
             " alone" if no_rules else ""
         )
+    _write_report(evaluation, report, title, output)
+
+
+def _write_report(evaluation: Any, report: dict[str, Any], title: str, output: Path) -> None:
     typer.echo(evaluation.format_report(report, title))
     json_path, png_path = output.with_suffix(".json"), output.with_suffix(".png")
     json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -310,6 +310,20 @@ async def grade_labelled(
     return graded, escalated
 
 
+def graded_from_answers(pairs: Sequence[LabelledPair], answers: Sequence[dict[str, Any]]) -> list[GradedPair]:
+    """The labelled pairs with a service's ``/grade`` answers (``evaluate-judge --url``)."""
+    graded = []
+    for pair, answer in zip(pairs, answers, strict=True):
+        probabilities = answer.get("probabilities") or {}
+        judged = answer.get("source") in ("judge", "cache") or answer.get("status") != "ok"
+        graded.append(
+            GradedPair(pair, answer.get("category"), answer.get("source"),
+                       max(probabilities.values()) if probabilities else None, answer.get("error"),
+                       answer.get("reason") if judged else None)
+        )  # fmt: skip
+    return graded
+
+
 def _unsettled(grade: Any) -> str | None:
     """Why the exact tiers left a grade to the judge (its ``reason``: a rule's reason is another thing)."""
     judged = grade.source in (Source.JUDGE, Source.CACHE) or grade.status is not Status.OK

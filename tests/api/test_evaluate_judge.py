@@ -169,3 +169,34 @@ def test_run_where_there_is_no_store_it_says_so_and_leaves_nothing_behind(tmp_pa
     assert result.exit_code == 2
     assert "unknown taxonomy 'mine'" in result.output and "no store at .verifier-data" in result.output
     assert not (tmp_path / ".verifier-data").exists()
+
+
+def test_through_a_running_service_with_its_uploaded_taxonomy(live_server, tmp_path, monkeypatch):
+    """Issue 34, item 5: ``--url`` measures what a running service grades: its uploads, its judge,
+    its corrections; the in-process-only options are refused with the reason."""
+    monkeypatch.chdir(tmp_path)
+    key = "evaluate-over-http-key-0123456789"
+    taxonomy = {"name": "mine", "nodes": [{"name": "bird"}, {"name": "zorblax", "parent": "bird"}]}
+    rows = [
+        {"ground_truth": "zorblax", "prediction": "bird", "category": "less specific", "taxonomy": "mine"},
+        {"ground_truth": "zorblax", "prediction": "quux", "category": "wrong", "taxonomy": "mine"},
+        {"ground_truth": "zorblax", "prediction": "I don't know", "category": "abstain", "taxonomy": "mine"},
+    ]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    judge = ScriptedJudge({("zorblax", "quux"): Category.WRONG})
+    with live_server(Settings(data_dir=tmp_path / "svc", api_keys=[key]), {"j": judge}) as server:
+        with server.client() as http:
+            http.headers["Authorization"] = f"Bearer {key}"
+            assert http.put("/taxonomies/mine", json=taxonomy).status_code == 201
+        args = ["evaluate-judge", str(pairs), "--url", server.url, "--api-key", key, "--output", str(tmp_path / "r")]
+        result = CliRunner().invoke(app, args)
+        refused = CliRunner().invoke(app, [*args, "--no-judge"])
+    assert result.exit_code == 0, result.output
+    assert "evaluating through http://127.0.0.1" in result.output
+    assert "pairs 3, graded 3; agreement 100.0%" in result.output
+    assert "left to the judge by the exact tiers, by reason: unknown prediction 1" in result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["service"] == server.url and report["tiers"] == {"taxonomy": 1 / 3, "judge": 1 / 3, "rule": 1 / 3}
+    assert refused.exit_code == 2 and "for in-process runs" in refused.output
+    assert not (tmp_path / ".verifier-data").exists()
