@@ -110,3 +110,34 @@ def test_correct_with_the_keyboard_then_undo(browser, live_server, tmp_path):
             page = http.get("/review")
         assert "script-src 'self'" in page.headers["content-security-policy"]
     Path(ARTIFACTS / "review-page.png").stat()
+
+
+def test_counts_follow_corrections_undo_survives_a_reload_and_lineage_keeps_its_spelling(
+    browser, live_server, tmp_path
+):
+    """Issue 34, friction 10: the counts changed only on a reload, undo was lost on a reload, and the
+    lineage was shown lower-cased and normalised."""
+    from selenium.webdriver.common.by import By
+
+    settings = Settings(data_dir=tmp_path, api_keys=[READER], review_keys={"alice": ALICE})
+    tern = {"ground_truth": "Black Tern", "prediction": "seabird", "taxonomy": "cub-200"}  # an unsure group member
+    with live_server(settings, {"j": ScriptedJudge({}, default=Category.GENERIC)}) as server:
+        assert grade(server.url, tern)["reason"] == "unsure group member"
+        browser.get(server.url + "/review")
+        browser.find_element(By.ID, "key").send_keys(ALICE)
+        browser.find_element(By.ID, "load").click()
+        truth, stats = browser.find_element(By.ID, "truth"), browser.find_element(By.ID, "stats")
+        assert eventually(lambda: truth.text == "Black Tern")
+        assert browser.find_element(By.ID, "lineage").text.startswith("Black Tern (species) < Chlidonias (genus)")
+        assert "0 corrected so far" in stats.text
+        browser.find_element(By.TAG_NAME, "body").send_keys("4")
+        assert eventually(lambda: "1 corrected so far" in stats.text), stats.text  # no reload needed
+        assert stats.text.startswith("0 to review")
+
+        browser.refresh()  # the key and this tab's corrections are kept for the tab
+        message = browser.find_element(By.ID, "message")
+        assert eventually(lambda: "0 corrected so far" not in browser.find_element(By.ID, "stats").text)
+        browser.find_element(By.TAG_NAME, "body").send_keys("u")
+        assert eventually(lambda: message.text == "correction 1 reverted"), message.text
+        assert eventually(lambda: "0 corrected so far" in browser.find_element(By.ID, "stats").text)
+        assert grade(server.url, tern)["source"] != "human"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from importlib.resources import files
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
@@ -76,7 +77,7 @@ async def review_queue(
     for item in queue[offset : offset + limit]:
         view = item.view()
         tree = services.taxonomies.get(item.taxonomy) if item.taxonomy else None
-        view["lineage"] = tree.describe_lineage(item.ground_truth) if tree is not None else None
+        view["lineage"] = shown_lineage(tree, item.ground_truth) if tree is not None else None
         page.append(view)
     corrected = list(book.active.values())
     judged = [c for c in corrected if c.change.before is not None]
@@ -89,3 +90,13 @@ async def review_queue(
         "judge_agreement": round(agreed / len(judged), 4) if judged else None,
         "corrections_version": book.version,
     }
+
+
+def shown_lineage(tree: Any, term: str) -> str | None:
+    """The ground truth's lineage as the taxonomy spells it ("Golden-winged Warbler (species) < Vermivora
+    (genus) < ..."), for people; a taxonomy without nodes (WordNet) describes its own."""
+    lookup, lineage = getattr(tree, "lookup", None), getattr(tree, "lineage", None)
+    node = lookup(term) if lookup is not None and lineage is not None else None
+    if node is None:
+        return tree.describe_lineage(term)
+    return " < ".join(f"{n.name} ({n.rank})" if n.rank else n.name for n in lineage(node))

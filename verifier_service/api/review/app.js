@@ -2,7 +2,8 @@
 // the service is set with textContent, never parsed as HTML; the CSP allows only this script.
 "use strict";
 const CATEGORIES = ["specific", "more specific", "less specific", "generic", "wrong", "abstain"];
-const state = { queue: [], index: 0, made: [] };
+// What this tab corrected, kept in sessionStorage so that undo survives a reload of the page.
+const state = { queue: [], index: 0, made: JSON.parse(sessionStorage.getItem("verifier-made") || "[]") };
 const $ = (id) => document.getElementById(id);
 
 function headers() {
@@ -22,14 +23,25 @@ async function call(method, path, body) {
 
 function say(text) { $("message").textContent = text; }
 
+function remember() { sessionStorage.setItem("verifier-made", JSON.stringify(state.made.slice(-200))); }
+
+function showStats(data) {
+  const agreement = data.judge_agreement === null ? "n/a" : `${Math.round(data.judge_agreement * 100)}%`;
+  $("stats").textContent = `${data.total} to review · ${data.reviewed} corrected so far · judge agreed with people: ${agreement}`;
+}
+
+// After a correction or an undo: the counts as the service has them now (the queue shown stays).
+async function refreshStats() {
+  try { showStats(await call("GET", "/review-queue?limit=1")); } catch (error) { say(error.message); }
+}
+
 async function load() {
   try {
     const data = await call("GET", "/review-queue?limit=200");
     state.queue = data.items;
     state.index = 0;
     say("");
-    const agreement = data.judge_agreement === null ? "n/a" : `${Math.round(data.judge_agreement * 100)}%`;
-    $("stats").textContent = `${data.total} to review · ${data.reviewed} corrected so far · judge agreed with people: ${agreement}`;
+    showStats(data);
     render();
   } catch (error) { say(error.message); }
 }
@@ -68,22 +80,30 @@ async function correct(category) {
       ground_truth: item.ground_truth, prediction: item.prediction, taxonomy: item.taxonomy,
       category, note: $("note").value,
     });
-    state.made.push({ id: made.id, index: state.index });
+    state.made.push({ id: made.id, index: state.index, ground_truth: item.ground_truth, prediction: item.prediction });
+    remember();
     say(`correction ${made.id}: ${category}`);
     $("note").value = "";
     state.index += 1;
     render();
+    await refreshStats();
   } catch (error) { say(error.message); }
 }
 
 async function undo() {
-  const last = state.made.pop();
+  const last = state.made[state.made.length - 1];
   if (!last) return say("nothing to undo");
   try {
     await call("POST", `/corrections/${last.id}/revert`, { note: "undone on the review page" });
-    state.index = last.index;
+    state.made.pop();
+    remember();
+    // Back to the pair where this tab made it; after a reload the queue is another one: find it there.
+    const at = state.queue.findIndex((q) => q.ground_truth === last.ground_truth && q.prediction === last.prediction);
+    if (state.queue[last.index] && state.queue[last.index].ground_truth === last.ground_truth) state.index = last.index;
+    else if (at >= 0) state.index = at;
     say(`correction ${last.id} reverted`);
     render();
+    await refreshStats();
   } catch (error) { say(error.message); }
 }
 
