@@ -125,11 +125,6 @@ HOSTILE_WITHOUT_TAXONOMY = [
     "k1rtland's w4rbler",
     "specific",
     "kirtland's warbler kirtland's warbler kirtland's warbler",
-    # A common name beside a binomial (issue 34: decided here). Honest as "Kirtland's Warbler /
-    # Setophaga kirtlandii", but a rule that knows neither name cannot tell it from a hedge across
-    # two species, which a credulous judge would grant: without a lexicon that knows both, wrong.
-    "prairie warbler / Setophaga kirtlandii",
-    "prairie warbler (Setophaga kirtlandii)",
 ]
 
 

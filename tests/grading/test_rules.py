@@ -184,6 +184,9 @@ def test_identical_after_normalisation_is_specific(truth, answer):
         ("car", "I think it is a Chevrolet Corvette"),
         # correct answers that earlier rules graded wrong
         ("American Robin", "American Robin (_Turdus migratorius_)"),  # a name and its scientific name
+        # issue 34: the same without brackets, nothing knowing either name; "robin / cardinal" stays wrong
+        ("Laysan Albatross", "Laysan Albatross / Phoebastria immutabilis"),
+        ("Laysan Albatross", "Phoebastria immutabilis, Laysan Albatross"),
         ("western gorilla", "Gorilla gorilla gorilla"),  # a trinomial, not padding
         ("American bison", "Bison bison bison"),
         ("American Robin", "__init__"),

@@ -97,6 +97,8 @@ def read_list(parts: Parts, whole: str, names: NameLookup | None) -> ListReading
     shown = " / ".join(repr(p) for p in parts.parts[:4])
     if parts.bracketed and not _known_different(parts.parts, names):
         return ListReading("judge", reason=f"a bracketed qualifier or an option: {shown}")
+    if len(parts.parts) == 2 and sum(map(_binomial, parts.parts)) == 1 and not _known_different(parts.parts, names):
+        return ListReading("judge", reason=f"a name beside a scientific name, or two options: {shown}")
     return ListReading("wrong", reason=f"several options: {shown}")
 
 
@@ -110,6 +112,18 @@ def _one_lineage(parts: tuple[str, ...], names: NameLookup) -> str | None:
         elif relation not in ("same", "below"):
             return None
     return best
+
+
+# A binomial's epithet ends the Latin way ("kirtlandii", "immutabilis", "migratorius", "chrysoptera").
+_EPITHET_ENDINGS = ("us", "um", "is", "ii", "ae", "ensis", "oides", "ica", "ata", "ana", "ina", "a", "i")
+
+
+def _binomial(part: str) -> bool:
+    """A part shaped like a scientific name ("phoebastria immutabilis"): beside a common name that
+    nothing here knows, it may be the same bird's other name ("Laysan Albatross / Phoebastria
+    immutabilis") or a second option; only knowledge of the names can tell, so the judge decides."""
+    words = part.split()
+    return len(words) == 2 and all(len(w) >= 3 and w.isalpha() for w in words) and words[1].endswith(_EPITHET_ENDINGS)
 
 
 def _known_different(parts: tuple[str, ...], names: NameLookup | None) -> bool:
