@@ -176,18 +176,22 @@ def upload(
     """Create or replace an uploaded taxonomy (every replica sees it)."""
     data = _read(file)
     if url:
-        outcome = _over_http(url, api_key, lambda c: c.upload_taxonomy(data))["outcome"]
+        answer = _over_http(url, api_key, lambda c: c.upload_taxonomy(data))
+        outcome, warnings = answer["outcome"], answer.get("warnings", [])
     else:
         from verifier_service.taxonomy import Taxonomy, TaxonomyConflict
 
-        async def put(registry: Any) -> str:
+        async def put(registry: Any) -> tuple[str, list[str]]:
+            taxonomy = Taxonomy.from_dict(data)
             try:
-                return await registry.upload(Taxonomy.from_dict(data))
+                return await registry.upload(taxonomy), registry.warnings(taxonomy)
             except (TaxonomyConflict, ValueError) as exc:
                 raise _fail(str(exc)) from None
 
-        outcome = _in_process(config, put)
+        outcome, warnings = _in_process(config, put)
     typer.echo(f"{data['name']}: {outcome}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command()
