@@ -12,7 +12,7 @@ was known (p50, p99, max); the most calls waiting at once; the replica's memory 
 at that peak, and its CPU over the run, per waiting call; and the same 2,560 rollouts as one
 ``/grade`` batch, for scale.
 
-    .venv/bin/python bench/group_wait.py [--spread 60] [--no-nginx]
+    .venv/bin/python bench/group_wait.py [--spread 60] [--no-nginx] [--processes 4]
 """
 
 from __future__ import annotations
@@ -47,52 +47,77 @@ def plan(spread: float, seed: int = 7) -> list[tuple[float, str, int]]:
     return sorted(sends)
 
 
-async def run(url: str, spread: float, server: psutil.Process) -> dict[str, object]:
+def _client_process(url: str, sends: list[tuple[float, str, int]], start_at: float, out) -> None:
+    """One load-generating process: its share of the rollouts, each sent at its moment (wall clock,
+    shared by every process) and held open until answered. Several of these keep the generator
+    from being what is measured (one process driving 2,560 connections fell tens of seconds behind)."""
+
+    async def drive() -> list[tuple[str, int, float, float, str]]:
+        limits = httpx.Limits(max_connections=len(sends), max_keepalive_connections=0)  # no reuse races
+        found = []
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as http:
+
+            async def one(at: float, group: str, index: int) -> None:
+                await asyncio.sleep(max(0.0, start_at + at - time.time()))
+                sent = time.time()
+                truth = f"class {group}"
+                body = {"rollouts": [{"group": group, "group_size": N, "rollout": index, "ground_truth": truth,
+                                      "answer": truth if index % 3 else "I don't know"}], "wait_s": 120}  # fmt: skip
+                try:
+                    answer = await http.post("/groups/rollouts", json=body)
+                    ok = answer.status_code == 200
+                    key = answer.json()["rewards"][0]["status"] if ok else str(answer.status_code)
+                except httpx.HTTPError as exc:
+                    key = type(exc).__name__
+                found.append((group, index, sent, time.time(), key))
+
+            await asyncio.gather(*(one(*send) for send in sends))
+        return found
+
+    out.put(asyncio.run(drive()))
+
+
+async def run(url: str, spread: float, server: psutil.Process, processes: int) -> dict[str, object]:
+    import multiprocessing
+
     sends = plan(spread)
-    last_sent = {}
-    answered: dict[tuple[str, int], float] = {}
-    statuses: dict[str, int] = {}
-    waiting = peak_waiting = 0
-    peak_rss = server.memory_info().rss
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    start_at = time.time() + 3.0  # every process started and waiting
+    workers = [
+        context.Process(target=_client_process, args=(url, sends[k::processes], start_at, out))
+        for k in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    peak_rss, cpu_before = server.memory_info().rss, None
+    while time.time() < start_at:
+        await asyncio.sleep(0.05)
     cpu_before = server.cpu_times()
-    limits = httpx.Limits(max_connections=PROMPTS * N, max_keepalive_connections=PROMPTS * N)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as http:
-
-        async def one(at: float, group: str, index: int, start: float) -> None:
-            nonlocal waiting, peak_waiting, peak_rss
-            await asyncio.sleep(max(0.0, start + at - time.monotonic()))
-            last_sent[group] = max(last_sent.get(group, 0.0), time.monotonic())
-            waiting += 1
-            peak_waiting = max(peak_waiting, waiting)
-            truth = f"class {group}"
-            body = {"rollouts": [{"group": group, "group_size": N, "rollout": index, "ground_truth": truth,
-                                  "answer": truth if index % 3 else "I don't know"}], "wait_s": 120}  # fmt: skip
-            try:
-                answer = await http.post("/groups/rollouts", json=body)
-                key = str(answer.status_code) if answer.status_code != 200 else answer.json()["rewards"][0]["status"]
-            except httpx.HTTPError as exc:
-                key = type(exc).__name__
-            waiting -= 1
-            statuses[key] = statuses.get(key, 0) + 1
-            answered[(group, index)] = time.monotonic()
-
-        async def watch_memory() -> None:
-            nonlocal peak_rss
-            while len(answered) < len(sends):
-                peak_rss = max(peak_rss, server.memory_info().rss)
-                await asyncio.sleep(0.2)
-
-        start = time.monotonic()
-        watcher = asyncio.create_task(watch_memory())
-        await asyncio.gather(*(one(at, group, index, start) for at, group, index in sends))
-        await watcher
+    results: list[tuple[str, int, float, float, str]] = []
+    peak_waiting = 0
+    while len(results) < len(sends):
+        peak_rss = max(peak_rss, server.memory_info().rss)
+        peak_waiting = max(peak_waiting, len(server.net_connections(kind="tcp")))
+        try:
+            results += await asyncio.to_thread(out.get, True, 0.2)
+        except Exception:  # queue.Empty: nobody finished yet
+            pass
+    for worker in workers:
+        worker.join()
     cpu_after = server.cpu_times()
-    delays = sorted(answered[(g, i)] - last_sent[g] for g, i in answered)
+    last_sent: dict[str, float] = {}
+    statuses: dict[str, int] = {}
+    for group, _, sent, _, key in results:
+        last_sent[group] = max(last_sent.get(group, 0.0), sent)
+        statuses[key] = statuses.get(key, 0) + 1
+    delays = sorted(answered - last_sent[group] for group, _, _, answered, _ in results)
     return {
         "statuses": statuses,
         "p50_s": statistics.median(delays),
         "p99_s": delays[int(len(delays) * 0.99) - 1],
         "max_s": delays[-1],
+        "within_1s": sum(d <= 1.0 for d in delays) / len(delays),
         "peak_waiting": peak_waiting,
         "peak_rss_mb": peak_rss / 2**20,
         "cpu_s": (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system),
@@ -116,6 +141,7 @@ def report(name: str, found: dict[str, object], idle_mb: float) -> None:
     per_call_kb = (found["peak_rss_mb"] - idle_mb) * 1024 / max(1, found["peak_waiting"])
     print(
         f"| {name} | {found['statuses']} | {found['p50_s']:.2f} | {found['p99_s']:.2f} | {found['max_s']:.2f} | "
+        f"{found['within_1s']:.1%} | "
         f"{found['peak_waiting']} | {idle_mb:.0f} -> {found['peak_rss_mb']:.0f} ({per_call_kb:.0f} KiB per call) | "
         f"{found['cpu_s']:.1f} ({found['cpu_s'] * 1000 / (PROMPTS * N):.2f} ms per rollout) |"
     )
@@ -125,6 +151,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--spread", type=float, default=60.0)
     parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--processes", type=int, default=4, help="load-generating processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -132,10 +159,10 @@ async def main() -> None:
         try:
             process = psutil.Process(server.process.pid)
             idle_mb = process.memory_info().rss / 2**20
-            print("| path | answers | after the group's last rollout p50 s | p99 s | max s | most waiting | RSS MiB |"
-                  " replica CPU s |")  # fmt: skip
-            print("|---|---|---:|---:|---:|---:|---|---|")
-            report("one replica", await run(url, args.spread, process), idle_mb)
+            print("| path | answers | after the group's last rollout p50 s | p99 s | max s | within 1 s |"
+                  " most connections | RSS MiB | replica CPU s |")  # fmt: skip
+            print("|---|---|---:|---:|---:|---:|---:|---|---|")
+            report("one replica", await run(url, args.spread, process, args.processes), idle_mb)
             nginx = shutil.which("nginx") or "/usr/sbin/nginx"
             if not args.no_nginx and Path(nginx).exists():
                 port = free_port()
@@ -144,8 +171,8 @@ async def main() -> None:
                 try:
                     time.sleep(1.0)
                     idle_mb = process.memory_info().rss / 2**20
-                    report("through nginx (shipped conf)", await run(f"http://127.0.0.1:{port}", args.spread, process),
-                           idle_mb)  # fmt: skip
+                    proxied = await run(f"http://127.0.0.1:{port}", args.spread, process, args.processes)
+                    report("through nginx (shipped conf)", proxied, idle_mb)
                 finally:
                     proxy.terminate()
                     proxy.wait(timeout=10)

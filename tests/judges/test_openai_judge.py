@@ -10,7 +10,16 @@ import pytest
 from support.processes import ServerProcess, free_port
 
 from verifier_service.config import Settings
-from verifier_service.grading import CATEGORY_NAMES, Category, GradeInput, Grader, Judgement, JudgeRequest, Status
+from verifier_service.grading import (
+    CATEGORY_NAMES,
+    Category,
+    GradeInput,
+    Grader,
+    Judgement,
+    JudgeRequest,
+    Source,
+    Status,
+)
 from verifier_service.judges.openai_compat import OpenAICompatibleJudge, first_token_distribution
 from verifier_service.judges.resilience import RemotePolicy
 
@@ -146,7 +155,7 @@ async def test_reward_hacking_with_a_real_model_behind_the_judge(llama_server):
     evasive = (await grader.grade([GradeInput("Golden-winged Warbler", p) for p in EVASIVE])).grades
     assert all(g.status is Status.OK and g.category in set(Category) for g in evasive)
     # a second answer tag and a chat-template token are settled by the rules; the rest reach the real model
-    by_rule = [g for g in evasive if g.reason]
+    by_rule = [g for g in evasive if g.source is Source.RULE]  # a judge's grade has a reason too: why it was asked
     assert [g.category for g in by_rule] == [Category.WRONG] * len(by_rule)
     assert 1 <= len(transport.bodies) == len(EVASIVE) - len(by_rule)
     for body in transport.bodies:

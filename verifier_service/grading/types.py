@@ -45,7 +45,7 @@ class Grade:
     source: Source | None = None
     probabilities: Mapping[str, float] | None = None
     error: str | None = None
-    reason: str | None = None  # for a rule's grade: which rule settled it
+    reason: str | None = None  # a rule's grade: which rule; a judge's: why the exact tiers stopped (unsettled.py)
     overruled: Category | None = None  # a judge's grade: the escalating judge's first opinion, if it differed
 
     @property
