@@ -40,10 +40,11 @@ from support.scale_out import nginx_conf  # noqa: E402
 PROMPTS, N = 256, 10
 
 
-def plan(spread: float, seed: int = 7) -> list[tuple[float, str, int]]:
-    """(send at, group, rollout index) for every rollout, in sending order."""
+def plan(spread: float, leg: str, seed: int = 7) -> list[tuple[float, str, int]]:
+    """(send at, group, rollout index) for every rollout, in sending order; each leg its own groups
+    (a leg that reused the last one's would find them complete and be answered at once)."""
     rng = random.Random(seed)
-    sends = [(rng.uniform(0, spread), f"sample-{p}", i) for p in range(PROMPTS) for i in range(N)]
+    sends = [(rng.uniform(0, spread), f"{leg}-sample-{p}", i) for p in range(PROMPTS) for i in range(N)]
     return sorted(sends)
 
 
@@ -77,10 +78,10 @@ def _client_process(url: str, sends: list[tuple[float, str, int]], start_at: flo
     out.put(asyncio.run(drive()))
 
 
-async def run(url: str, spread: float, server: psutil.Process, processes: int) -> dict[str, object]:
+async def run(url: str, spread: float, server: psutil.Process, processes: int, leg: str) -> dict[str, object]:
     import multiprocessing
 
-    sends = plan(spread)
+    sends = plan(spread, leg)
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     start_at = time.time() + 3.0  # every process started and waiting
@@ -162,7 +163,7 @@ async def main() -> None:
             print("| path | answers | after the group's last rollout p50 s | p99 s | max s | within 1 s |"
                   " most connections | RSS MiB | replica CPU s |")  # fmt: skip
             print("|---|---|---:|---:|---:|---:|---:|---|---|")
-            report("one replica", await run(url, args.spread, process, args.processes), idle_mb)
+            report("one replica", await run(url, args.spread, process, args.processes, "direct"), idle_mb)
             nginx = shutil.which("nginx") or "/usr/sbin/nginx"
             if not args.no_nginx and Path(nginx).exists():
                 port = free_port()
@@ -171,7 +172,7 @@ async def main() -> None:
                 try:
                     time.sleep(1.0)
                     idle_mb = process.memory_info().rss / 2**20
-                    proxied = await run(f"http://127.0.0.1:{port}", args.spread, process, args.processes)
+                    proxied = await run(f"http://127.0.0.1:{port}", args.spread, process, args.processes, "nginx")
                     report("through nginx (shipped conf)", proxied, idle_mb)
                 finally:
                     proxy.terminate()
