@@ -73,7 +73,7 @@ def build_queue(
     sources: frozenset[str] = JUDGED,
     default_taxonomy: str | None = None,
 ) -> list[QueueItem]:
-    """The queue over audit-log requests (``AuditLog.scan``), most urgent first."""
+    """The queue over audit-log requests (``AuditLog.judged_pairs`` or ``AuditLog.scan``), most urgent first."""
     pairs: dict[tuple[str, str, str | None], QueueItem] = {}
     for request in requests:
         for item in request["items"]:
@@ -95,8 +95,9 @@ def build_queue(
                     item.get("probabilities"), item.get("error"),
                 )  # fmt: skip
             found.overruled = found.overruled or item.get("overruled")  # recorded when it was judged
-            found.items += 1
+            found.items += item.get("count", 1)  # the audit's pair index counts; a scanned request's items are one each
             found.last_seen = max(found.last_seen, request["created_at"])
             if request["run"]:
                 found.runs.add(request["run"])
-    return sorted(pairs.values(), key=lambda q: (-q.doubt * q.items, -q.last_seen))
+    # Ties broken by the pair itself: the same queue whichever way the log was read.
+    return sorted(pairs.values(), key=lambda q: (-q.doubt * q.items, -q.last_seen, q.ground_truth, q.prediction))

@@ -62,10 +62,13 @@ async def review_queue(
     book, audit_log, default_taxonomy = services.corrections.book, services.audit_log, services.grader.default_taxonomy
 
     def build() -> list:
-        # In a worker thread, never on the event loop: its cost grows with the audit log (scan and
-        # build). It touches only the audit log's own connection (which has its own lock) and the
-        # corrections book, an immutable snapshot taken above.
-        requests = audit_log.scan(since=time.time() - since_s, run=run)
+        # In a worker thread, never on the event loop. The judge's queue (the default) reads the
+        # audit's pair index: its cost is the window's distinct judged pairs. Other sources scan the
+        # latest requests. It touches only the audit log's own connection (which has its own lock)
+        # and the corrections book, an immutable snapshot taken above.
+        since = time.time() - since_s
+        indexed = sources == JUDGED  # the index counts a pair's judged items, judged afresh or from the cache
+        requests = audit_log.judged_pairs(since=since, run=run) if indexed else audit_log.scan(since=since, run=run)
         return build_queue(
             requests, book, taxonomy=taxonomy, category=category, sources=sources, default_taxonomy=default_taxonomy
         )

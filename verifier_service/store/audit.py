@@ -33,6 +33,8 @@ from typing import Any, Literal
 
 import orjson
 
+from verifier_service.store import audit_pairs
+
 log = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -101,7 +103,7 @@ class AuditLog:
         self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_SCHEMA + audit_pairs.SCHEMA)
         self._lock = threading.Lock()
         self.commits = 0  # transactions written (each holds every request that was waiting)
         self._queue: queue.SimpleQueue[tuple[AuditEntry, asyncio.AbstractEventLoop, asyncio.Future[None]] | None]
@@ -160,6 +162,8 @@ class AuditLog:
                 self._conn.execute("BEGIN")
                 try:
                     self._conn.executemany("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    pairs = [row for e, _, _ in batch for row in audit_pairs.pair_rows(e)]
+                    self._conn.executemany(audit_pairs.UPSERT, pairs)  # the queue's index, in the same commit
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
@@ -185,6 +189,8 @@ class AuditLog:
                 deleted += self._conn.execute(
                     "DELETE FROM requests WHERE created_at < ?", (now - self._retention_s,)
                 ).rowcount
+                oldest_day = int((now - self._retention_s) // audit_pairs.DAY_S)
+                self._conn.execute("DELETE FROM judged_pairs WHERE day < ?", (oldest_day,))
             if self._max_bytes is not None:
                 total = self._conn.execute("SELECT COALESCE(SUM(length(items)), 0) FROM requests").fetchone()[0]
                 if total > self._max_bytes:
@@ -196,6 +202,7 @@ class AuditLog:
                     ).fetchone()
                     if cut is not None:
                         deleted += self._conn.execute("DELETE FROM requests WHERE created_at <= ?", cut).rowcount
+                        self._conn.execute("DELETE FROM judged_pairs WHERE last_seen <= ?", cut)
             if deleted:
                 self._conn.execute("PRAGMA incremental_vacuum")
         return deleted
@@ -229,6 +236,12 @@ class AuditLog:
             "taxonomy": taxonomy,
             "items": items,
         }
+
+    def judged_pairs(self, *, since: float = 0.0, run: str | None = None) -> list[dict[str, Any]]:
+        """The judged pairs of the window as ``build_queue`` requests (``audit_pairs.read``): a cost in
+        distinct pairs, not in items or requests."""
+        with self._lock:
+            return audit_pairs.read(self._conn, since=since, run=run, fields=VERDICT_FIELDS)
 
     def scan(self, *, since: float = 0.0, run: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
         """The latest ``limit`` requests since ``since`` (of ``run``), newest first, as ``read`` gives them."""

@@ -1,0 +1,86 @@
+"""The audit log's judged pairs, kept as it is written: a review-queue page costs its window's distinct pairs.
+
+One row per (pair as sent, run, day): how many items the pair graded that day in that run, and its
+latest verdict. Written in the audit writer's own transaction (``AuditLog._commit``), only for items
+the judge graded (afresh or from the cache) or failed: the queue's default view; a queue of one
+source alone, or of rule or taxonomy grades, scans the log instead. Read back as requests shaped for ``review_queue.build_queue``, one per row, newest
+first, each item carrying its ``count``: the queue's filters and order stay that function's. The
+window counts whole days (UTC), so it may reach up to a day further back than ``since``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS judged_pairs (
+    ground_truth TEXT NOT NULL,
+    prediction TEXT NOT NULL,
+    taxonomy TEXT NOT NULL,  -- the item's or the request's; '' for the service's default
+    run TEXT NOT NULL,  -- '' for none
+    day INTEGER NOT NULL,
+    verdict BLOB NOT NULL,  -- the latest: VERDICT_FIELDS as a JSON list
+    items INTEGER NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (ground_truth, prediction, taxonomy, run, day)
+);
+CREATE INDEX IF NOT EXISTS judged_pairs_by_day ON judged_pairs (day);
+"""
+
+UPSERT = """
+INSERT INTO judged_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (ground_truth, prediction, taxonomy, run, day) DO UPDATE SET
+    items = items + excluded.items,
+    verdict = CASE WHEN excluded.last_seen >= last_seen THEN excluded.verdict ELSE verdict END,
+    last_seen = MAX(last_seen, excluded.last_seen)
+"""
+
+_JUDGED_SOURCES = ("judge", "cache")
+DAY_S = 86400
+
+
+def pair_rows(entry: Any) -> list[tuple[Any, ...]]:
+    """An ``AuditEntry``'s judged items as upsert rows: one per distinct pair, with its count."""
+    judged = [
+        v[2] in _JUDGED_SOURCES or v[0] == "judge_error" for v in entry.verdicts
+    ]  # (status, category, source, ...): what the queue reviews by default
+    if not any(judged):
+        return []
+    counts: dict[tuple[str, str, str], list[Any]] = {}
+    taxonomies = entry.taxonomies or [None] * len(entry.verdict)
+    columns = (entry.ground_truths, entry.predictions, entry.verdict, taxonomies)
+    for truth, prediction, index, own in zip(*columns, strict=True):
+        if judged[index]:
+            key = (truth, prediction, own or entry.taxonomy or "")
+            found = counts.get(key)
+            if found is None:
+                counts[key] = [index, 1]
+            else:
+                found[1] += 1
+    day, run = int(entry.created_at // DAY_S), entry.run or ""
+    return [
+        (truth, prediction, taxonomy, run, day, orjson.dumps(list(entry.verdicts[index])), n, entry.created_at)
+        for (truth, prediction, taxonomy), (index, n) in counts.items()
+    ]
+
+
+def read(conn: sqlite3.Connection, *, since: float, run: str | None, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """The pairs of the window as ``build_queue`` requests, newest first (its first verdict is the latest)."""
+    query = (
+        "SELECT ground_truth, prediction, taxonomy, run, verdict, SUM(items), MAX(last_seen) FROM judged_pairs "
+        "WHERE day >= ?" + (" AND run = ?" if run is not None else "") + " GROUP BY ground_truth, prediction, "
+        "taxonomy, run ORDER BY MAX(last_seen) DESC"
+    )  # SQLite: the bare column ``verdict`` comes from the row of MAX(last_seen)
+    args: tuple[Any, ...] = (int(since // DAY_S), run) if run is not None else (int(since // DAY_S),)
+    found = []
+    for truth, prediction, taxonomy, row_run, verdict, items, last_seen in conn.execute(query, args):
+        values = orjson.loads(verdict)
+        values += [None] * (len(fields) - len(values))
+        item = {"ground_truth": truth, "prediction": prediction, "taxonomy": taxonomy or None, "count": items,
+                **dict(zip(fields, values, strict=True))}  # fmt: skip
+        found.append({"created_at": last_seen, "run": row_run or None, "taxonomy": None, "items": [item]})
+    return found
