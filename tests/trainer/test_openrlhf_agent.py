@@ -4,18 +4,16 @@ loaded by its ``_load_agent_executor`` and driven by its ``generate_responses`` 
 a live verifier with an API key from a file. Every reward is compared with ``trainer_client.rewards``
 for the same groups."""
 
-import json
 import random
 import re
 import shlex
 import socket
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from support.fakes import ScriptedJudge
-from support.verl_checks import REPO, VENV
+from support.verl_checks import REPO, run_script
 
 import trainer_client
 from trainer_client.rewards import best_of_rollout_rewards
@@ -25,7 +23,6 @@ from verifier_service.grading import Category
 pytestmark = pytest.mark.slow
 
 KEY = "openrlhf-agent-test-key-0123456789"
-SCRIPT = Path(__file__).parents[1] / "support" / "verl_checks" / "run_openrlhf_agent.py"
 LABEL = "Laysan Albatross"
 INSTRUCTION = "bird"  # one question for every image, as the method's dataset asks it
 # Answers in the tiny processor's vocabulary (trainer_client/tiny_vl.py); None: no answer tag.
@@ -61,15 +58,6 @@ def expected(calls: list[dict], http: httpx.Client) -> list[list[float]]:
     return found
 
 
-def run_openrlhf(job: dict) -> dict:
-    python = VENV / "bin" / "python"
-    assert python.is_file(), "install it with: tools/install-env verl .venv-verl"
-    done = subprocess.run([str(python), "-W", "ignore", str(SCRIPT)], input=json.dumps(job), capture_output=True,
-                          text=True, timeout=600, cwd=REPO)  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
-
-
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,12 +86,12 @@ def test_the_readme_command_in_openrlhfs_own_executor_path(live_server, tmp_path
     with live_server(Settings(data_dir=tmp_path / "data", api_keys=[KEY]), judges) as server:
         job = {"seed": 4, "argv": flags, "calls": calls,
                "env": {**env, "VERIFIER_URL": server.url, "VERIFIER_API_KEY_FILE": str(key_file)}}  # fmt: skip
-        found, _ = run_openrlhf(job)
+        found, _ = run_script("run_openrlhf_agent.py", job)
         with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as http:
             want = expected(calls, http)
         down = {**job, "calls": calls[:1], "env": {**job["env"], "VERIFIER_URL": f"http://127.0.0.1:{closed_port()}",
                                                    "SPECIARL_RETRY_FOR_S": "1"}}  # fmt: skip
-        unscored, log = run_openrlhf(down)
+        unscored, log = run_script("run_openrlhf_agent.py", down)
     assert found["remote_url"] == ["agent"] and found["n"] == [train_n, eval_n] and found["estimator"] == "group_norm"
     assert [len(c) for c in found["calls"]] == [train_n, train_n, eval_n, train_n]
     for call_found, call_sent, rewards in zip(found["calls"], calls, want, strict=True):

@@ -5,7 +5,6 @@ main_ppo's ``validate_config``, run by verl's ``RewardLoopManager`` in Ray rewar
 validation groups of different sizes, rollouts sent twice (verl pads a batch with copies), and the
 configurations that would stall, which are refused when the manager is built."""
 
-import json
 import os
 import random
 import re
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.fakes import ScriptedJudge
-from support.verl_checks import REPO, VENV
+from support.verl_checks import REPO, run_script
 
 from trainer_client.rewards import best_of_rollout_rewards
 from verifier_service.config import Settings
@@ -24,7 +23,6 @@ from verifier_service.grading import Category
 pytestmark = pytest.mark.slow
 
 KEY = "verl-launch-test-key-0123456789"
-SCRIPT = Path(__file__).parents[1] / "support" / "verl_checks" / "run_reward_loop_manager.py"
 TRUTH = "Golden winged Warbler"
 ANSWERS = ["Golden-winged Warbler", "warbler", "bird", "Blue winged Warbler", "I don't know", None, "crow"]
 PROMPT = (
@@ -102,15 +100,6 @@ def expected(batch: list[dict], http) -> list[float]:
     return best_of_rollout_rewards(categories, [r["uid"] for r in batch])
 
 
-def run_in_verl(job: dict) -> dict:
-    python = VENV / "bin" / "python"
-    assert python.is_file(), "install it with: tools/install-env verl .venv-verl"
-    done = subprocess.run([str(python), "-W", "ignore", str(SCRIPT)], input=json.dumps(job), capture_output=True,
-                          text=True, timeout=600, cwd=REPO)  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_the_readme_command_in_verls_reward_loop_manager(live_server, smollm2_tokenizer_dir, tmp_path):
     key_file = tmp_path / "verifier_api_key"
     key_file.write_text(KEY + "\n")
@@ -143,7 +132,7 @@ def test_the_readme_command_in_verls_reward_loop_manager(live_server, smollm2_to
                 replaced(script_overrides(tmp_path, key_file), **on_cpu),  # the method's run: accepted
             ],
         }
-        found = run_in_verl(job)
+        found, _ = run_script("run_reward_loop_manager.py", job)
         want = [expected(training, http), expected(sized, http)]
         http.close()
     refused = found["refused"]
