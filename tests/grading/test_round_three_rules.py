@@ -93,3 +93,15 @@ async def test_a_denial_of_a_name_above_the_label_is_wrong_only_where_a_taxonomy
         ("wrong", "negates a name at or above the label")
     ] * 2
     assert [g.status.value for g in grades[2:]] == ["no_judge", "no_judge"]
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [("fungi", "fungus"), ("larvae", "larva"), ("genera", "genus"), ("keratoses", "keratosis"), ("nevi", "nevus"),
+     ("bacteria", "bacterium"), ("phenomena", "phenomenon"), ("apices", "apex"), ("matrices", "matrix"),
+     ("melanomata", "melanoma"), ("puppies", "puppy")],
+)  # fmt: skip
+def test_the_plural_table_reads_the_issues_words(plural, singular):
+    from verifier_service.taxonomy.model import _singular_forms
+
+    assert singular in list(_singular_forms(plural))

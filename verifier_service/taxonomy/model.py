@@ -95,7 +95,7 @@ _CLASSICAL_PLURALS = (
 def _singular_forms(key: str) -> Iterable[str]:
     """Plural readings of the last word, most specific first ("puppies" -> "puppy", "nevi" -> "nevus")."""
     for plural, singulars in _CLASSICAL_PLURALS:
-        if key.endswith(plural) and len(key.rsplit(" ", 1)[-1]) > len(plural) + 2:
+        if key.endswith(plural) and len(key.rsplit(" ", 1)[-1]) >= len(plural) + 2:
             for singular in singulars:
                 yield key[: -len(plural)] + singular
     if key.endswith("ies") and len(key) > 4:
