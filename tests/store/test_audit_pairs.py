@@ -62,6 +62,7 @@ def test_retention_prunes_the_index_with_the_log(tmp_path):
 
     asyncio.run(write())
     assert [r["items"][0]["prediction"] for r in log.judged_pairs(since=0)] == ["roll", "fish"]
+    assert len(log.judged_pairs(since=-1e300)) == 2  # a window before 1970 (since_s huge): everything, no error
     log.prune()
     assert [r["items"][0]["prediction"] for r in log.judged_pairs(since=0)] == ["roll"]
     log.close()

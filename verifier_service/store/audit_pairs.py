@@ -3,9 +3,10 @@
 One row per (pair as sent, run, day): how many items the pair graded that day in that run, and its
 latest verdict. Written in the audit writer's own transaction (``AuditLog._commit``), only for items
 the judge graded (afresh or from the cache) or failed: the queue's default view; a queue of one
-source alone, or of rule or taxonomy grades, scans the log instead. Read back as requests shaped for ``review_queue.build_queue``, one per row, newest
-first, each item carrying its ``count``: the queue's filters and order stay that function's. The
-window counts whole days (UTC), so it may reach up to a day further back than ``since``.
+source alone, or of rule or taxonomy grades, scans the log instead. Read back as requests shaped
+for ``review_queue.build_queue``, one per row, newest first, each item carrying its ``count``: the
+queue's filters and order stay that function's. The window counts whole days (UTC), so it may
+reach up to a day further back than ``since``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def read(conn: sqlite3.Connection, *, since: float, run: str | None, fields: Seq
         "WHERE day >= ?" + (" AND run = ?" if run is not None else "") + " GROUP BY ground_truth, prediction, "
         "taxonomy, run ORDER BY MAX(last_seen) DESC"
     )  # SQLite: the bare column ``verdict`` comes from the row of MAX(last_seen)
-    args: tuple[Any, ...] = (int(since // DAY_S), run) if run is not None else (int(since // DAY_S),)
+    first_day = int(max(since, 0.0) // DAY_S)  # a window reaching before 1970 (a huge since_s) is everything
+    args: tuple[Any, ...] = (first_day, run) if run is not None else (first_day,)
     found = []
     for truth, prediction, taxonomy, row_run, verdict, items, last_seen in conn.execute(query, args):
         values = orjson.loads(verdict)
