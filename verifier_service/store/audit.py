@@ -106,6 +106,10 @@ class AuditLog:
         self._conn.executescript(_SCHEMA + audit_pairs.SCHEMA)
         self._lock = threading.Lock()
         self.commits = 0  # transactions written (each holds every request that was waiting)
+        # The pair index's counts since its last flush (``audit_pairs``): written at most once a
+        # second, and before every read, so a warm request pays a dict update, not an upsert per pair.
+        self._pending_pairs: dict[tuple[Any, ...], list[Any]] = {}
+        self._pairs_flushed = time.monotonic()
         self._queue: queue.SimpleQueue[tuple[AuditEntry, asyncio.AbstractEventLoop, asyncio.Future[None]] | None]
         self._queue = queue.SimpleQueue()
         self.prune()
@@ -124,8 +128,9 @@ class AuditLog:
         next_prune = time.monotonic() + self._prune_every_s
         while True:
             batch = []
+            wake = min(next_prune, self._pairs_flushed + audit_pairs.FLUSH_S) if self._pending_pairs else next_prune
             try:
-                batch.append(self._queue.get(timeout=max(next_prune - time.monotonic(), 0.01)))
+                batch.append(self._queue.get(timeout=max(wake - time.monotonic(), 0.01)))
             except queue.Empty:
                 pass  # nothing to write: time to prune
             while True:  # everything waiting now goes into one transaction
@@ -136,6 +141,9 @@ class AuditLog:
             entries = [b for b in batch if b is not None]
             if entries:
                 self._commit(entries)
+            due = time.monotonic() - self._pairs_flushed >= audit_pairs.FLUSH_S
+            if self._pending_pairs and (None in batch or due):
+                self._flush_pairs_logged()
             if None in batch:  # close() was called
                 return
             if time.monotonic() >= next_prune:
@@ -162,17 +170,38 @@ class AuditLog:
                 self._conn.execute("BEGIN")
                 try:
                     self._conn.executemany("INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                    pairs = [row for e, _, _ in batch for row in audit_pairs.pair_rows(e)]
-                    self._conn.executemany(audit_pairs.UPSERT, pairs)  # the queue's index, in the same commit
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
                 self.commits += 1
+                for e, _, _ in batch:  # the queue's index: counted now, written by the next flush
+                    audit_pairs.count(self._pending_pairs, e)
         except Exception as exc:
             error = exc
         for _, loop, done in batch:
             loop.call_soon_threadsafe(_settle, done, error)
+
+    def _flush_pairs(self) -> None:
+        """Write the pair index's pending counts (under the lock): one upsert per pair since the last."""
+        rows = audit_pairs.rows(self._pending_pairs)
+        self._pending_pairs.clear()
+        self._pairs_flushed = time.monotonic()
+        if rows:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(audit_pairs.UPSERT, rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _flush_pairs_logged(self) -> None:
+        try:
+            with self._lock:
+                self._flush_pairs()
+        except Exception as exc:  # derived data: the requests are committed; the index misses these counts
+            log.warning("audit log: the review queue's pair index was not updated: %s", exc)
 
     def _prune_logged(self) -> None:
         try:
@@ -241,6 +270,7 @@ class AuditLog:
         """The judged pairs of the window as ``build_queue`` requests (``audit_pairs.read``): a cost in
         distinct pairs, not in items or requests."""
         with self._lock:
+            self._flush_pairs()  # what the writer counted since its last flush
             return audit_pairs.read(self._conn, since=since, run=run, fields=VERDICT_FIELDS)
 
     def scan(self, *, since: float = 0.0, run: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The audit log's judged pairs, kept as it is written: a review-queue page costs its window's distinct pairs.
 
 One row per (pair as sent, run, day): how many items the pair graded that day in that run, and its
-latest verdict. Written in the audit writer's own transaction (``AuditLog._commit``), only for items
+latest verdict. Counted by the audit writer as it commits requests (``AuditLog._commit``) and
+written at most once a second and before every read (derived data: a crash loses at most the last
+second's counts, never a request), only for items
 the judge graded (afresh or from the cache) or failed: the queue's default view; a queue of one
 source alone, or of rule or taxonomy grades, scans the log instead. Read back as requests shaped
 for ``review_queue.build_queue``, one per row, newest first, each item carrying its ``count``: the
@@ -42,31 +44,33 @@ ON CONFLICT (ground_truth, prediction, taxonomy, run, day) DO UPDATE SET
 
 _JUDGED_SOURCES = ("judge", "cache")
 DAY_S = 86400
+FLUSH_S = 1.0  # pending counts are written at most this often (and before every read)
 
 
-def pair_rows(entry: Any) -> list[tuple[Any, ...]]:
-    """An ``AuditEntry``'s judged items as upsert rows: one per distinct pair, with its count."""
-    judged = [
-        v[2] in _JUDGED_SOURCES or v[0] == "judge_error" for v in entry.verdicts
-    ]  # (status, category, source, ...): what the queue reviews by default
+def count(pending: dict[tuple[Any, ...], list[Any]], entry: Any) -> None:
+    """Fold an ``AuditEntry``'s judged items into ``pending`` (key -> [verdict, items, last_seen]),
+    as the upsert would: one pass over the items, the verdict serialised only when flushed."""
+    judged = [v[2] in _JUDGED_SOURCES or v[0] == "judge_error" for v in entry.verdicts]  # (status, _, source, ...)
     if not any(judged):
-        return []
-    counts: dict[tuple[str, str, str], list[Any]] = {}
+        return
+    day, run, seen, tree = int(entry.created_at // DAY_S), entry.run or "", entry.created_at, entry.taxonomy or ""
     taxonomies = entry.taxonomies or [None] * len(entry.verdict)
     columns = (entry.ground_truths, entry.predictions, entry.verdict, taxonomies)
     for truth, prediction, index, own in zip(*columns, strict=True):
         if judged[index]:
-            key = (truth, prediction, own or entry.taxonomy or "")
-            found = counts.get(key)
+            key = (truth, prediction, own or tree, run, day)
+            found = pending.get(key)
             if found is None:
-                counts[key] = [index, 1]
+                pending[key] = [entry.verdicts[index], 1, seen]
             else:
+                if seen >= found[2]:
+                    found[0], found[2] = entry.verdicts[index], seen
                 found[1] += 1
-    day, run = int(entry.created_at // DAY_S), entry.run or ""
-    return [
-        (truth, prediction, taxonomy, run, day, orjson.dumps(list(entry.verdicts[index])), n, entry.created_at)
-        for (truth, prediction, taxonomy), (index, n) in counts.items()
-    ]
+
+
+def rows(pending: dict[tuple[Any, ...], list[Any]]) -> list[tuple[Any, ...]]:
+    """``pending`` as upsert rows."""
+    return [(*key, orjson.dumps(list(verdict)), n, seen) for key, (verdict, n, seen) in pending.items()]
 
 
 def read(conn: sqlite3.Connection, *, since: float, run: str | None, fields: Sequence[str]) -> list[dict[str, Any]]:
