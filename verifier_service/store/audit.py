@@ -16,6 +16,10 @@ never withheld from the client.
 Retention: rows older than ``retention_s`` are deleted, then the oldest until the rows hold at
 most ``max_bytes``, at start-up and every ``prune_every_s`` seconds; the file is shrunk as it
 goes (incremental vacuum).
+
+The review queue's pair index (``audit_pairs.py``) lives in the same file: the writer counts each
+committed request's judged pairs in memory and writes the counts at most once a second and before
+every read; retention prunes it with the requests.
 """
 
 from __future__ import annotations
