@@ -305,7 +305,8 @@ async def grade_labelled(
                 category = grade.category.value if grade.category else None
                 confidence = max(grade.probabilities.values()) if grade.probabilities else None
                 source = grade.source.value if grade.source else None
-                graded.append(GradedPair(pair, category, source, confidence, grade.error, _unsettled(grade)))
+                why = _unsettled(source, grade.status.value, grade.reason)
+                graded.append(GradedPair(pair, category, source, confidence, grade.error, why))
     escalated = None if before is None else chosen.escalated - before
     return graded, escalated
 
@@ -315,19 +316,19 @@ def graded_from_answers(pairs: Sequence[LabelledPair], answers: Sequence[dict[st
     graded = []
     for pair, answer in zip(pairs, answers, strict=True):
         probabilities = answer.get("probabilities") or {}
-        judged = answer.get("source") in ("judge", "cache") or answer.get("status") != "ok"
+        why = _unsettled(answer.get("source"), answer.get("status"), answer.get("reason"))
         graded.append(
             GradedPair(pair, answer.get("category"), answer.get("source"),
-                       max(probabilities.values()) if probabilities else None, answer.get("error"),
-                       answer.get("reason") if judged else None)
+                       max(probabilities.values()) if probabilities else None, answer.get("error"), why)
         )  # fmt: skip
     return graded
 
 
-def _unsettled(grade: Any) -> str | None:
-    """Why the exact tiers left a grade to the judge (its ``reason``: a rule's reason is another thing)."""
-    judged = grade.source in (Source.JUDGE, Source.CACHE) or grade.status is not Status.OK
-    return grade.reason if judged else None
+def _unsettled(source: str | None, status: str | None, reason: str | None) -> str | None:
+    """Why the exact tiers left a grade to the judge: its ``reason`` where a judge was asked (graded
+    afresh or from the cache, or failed); a rule's reason is another thing."""
+    judged = source in (Source.JUDGE.value, Source.CACHE.value) or status != Status.OK.value
+    return reason if judged else None
 
 
 async def _grade_without_judge(grader: Any, pairs: Sequence[LabelledPair], size: int) -> list[GradedPair]:
