@@ -500,16 +500,22 @@ return {1, ARGV[3]}
 
 
 def _unavailable_on_connection_errors(method):
-    """Redis unreachable or silent past its socket timeout -> ``StoreUnavailable``, with where."""
+    """Redis unreachable or silent past its socket timeout -> ``StoreUnavailable``, with where; and a
+    cancellation redis-py (8.2) swallowed inside a command raised again: without it a task cancelled
+    there carries on (a background sync loop cancelled at shutdown never ended: CI hung)."""
 
     @functools.wraps(method)
     async def guarded(self, *args, **kwargs):
         from redis.exceptions import ConnectionError, TimeoutError
 
+        task = asyncio.current_task()
         try:
-            return await method(self, *args, **kwargs)
+            found = await method(self, *args, **kwargs)
         except (ConnectionError, TimeoutError, OSError) as exc:
             raise StoreUnavailable(f"the shared state (Redis at {self.address}) is unreachable: {exc}") from exc
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError  # the command returned, but this task was cancelled meanwhile
+        return found
 
     return guarded
 
