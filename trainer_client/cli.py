@@ -36,6 +36,10 @@ def prepare_data(
     clean_names: Annotated[bool, typer.Option(help="'001.Black_footed_Albatross' -> 'Black footed Albatross'")] = True,
     image_column: str = "image",
     label_column: str = "label",
+    group_size: Annotated[
+        int | None,
+        typer.Option(help="Rollouts per sample for OpenRLHF's remote URL (an eval split: --eval.n_samples_per_prompt)"),
+    ] = None,
 ) -> None:
     """Turn an image dataset on disk into a GRPO dataset with the method's prompt."""
     from trainer_client.data import prepare_dataset
@@ -48,6 +52,7 @@ def prepare_data(
             clean_names=clean_names,
             image_column=image_column,
             label_column=label_column,
+            group_size=group_size,
         )
     except (ValueError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from None

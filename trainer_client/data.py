@@ -4,12 +4,17 @@ Inputs: a folder per class (``root/<label>/<image>``), or a CSV / JSONL file wit
 path column and a label column. Output rows (JSONL), one per image:
 
     {"prompt": [{"role": "user", "content": PROMPT}], "image": "/abs/path.jpg",
-     "ground_truth": "Golden-winged Warbler", "sample_id": "3f2a…", "dataset": "cub"}
+     "ground_truth": "Golden-winged Warbler", "sample_id": "3f2a…", "dataset": "cub",
+     "openrlhf_label": {"ground_truth": "Golden-winged Warbler", "sample_id": "3f2a…"}}
 
 ``prompt`` is conversational; TRL inserts the image before the first user message (its
 ``prepare_multimodal_messages``) from the ``image`` column. ``sample_id`` is a hash of the
 dataset name, the image path relative to the root and the label: stable across runs and
-machines, so rewards, logs and evaluations can be joined on it.
+machines, so rewards, logs and evaluations can be joined on it. ``openrlhf_label`` is the label
+for OpenRLHF (``--data.label_key openrlhf_label``): its remote reward URL groups rollouts by prompt
+and label, and every image here is asked the same question, so the label carries the sample's
+identity (and, with ``group_size``, the split's rollouts per sample: an evaluation split's
+``--eval.n_samples_per_prompt``).
 """
 
 from __future__ import annotations
@@ -77,7 +82,9 @@ def examples_from_table(path: Path, *, image_column: str = "image", label_column
         yield Example((path.parent / image).resolve(), label.strip())
 
 
-def grpo_rows(examples: Iterator[Example], *, dataset: str, root: Path) -> Iterator[dict[str, object]]:
+def grpo_rows(
+    examples: Iterator[Example], *, dataset: str, root: Path, group_size: int | None = None
+) -> Iterator[dict[str, object]]:
     for example in examples:
         if not example.image.is_file():
             raise FileNotFoundError(f"image not found: {example.image}")
@@ -85,12 +92,17 @@ def grpo_rows(examples: Iterator[Example], *, dataset: str, root: Path) -> Itera
             relative = example.image.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             relative = example.image.resolve().as_posix()
+        identity = sample_id(dataset, relative, example.label)
+        label: dict[str, object] = {"ground_truth": example.label, "sample_id": identity}
+        if group_size is not None:
+            label["group_size"] = group_size
         yield {
             "prompt": [{"role": "user", "content": PROMPT}],
             "image": str(example.image.resolve()),
             "ground_truth": example.label,
-            "sample_id": sample_id(dataset, relative, example.label),
+            "sample_id": identity,
             "dataset": dataset,
+            "openrlhf_label": label,
         }
 
 
@@ -102,8 +114,12 @@ def prepare_dataset(
     clean_names: bool = True,
     image_column: str = "image",
     label_column: str = "label",
+    group_size: int | None = None,
 ) -> int:
-    """Write the GRPO dataset for ``source`` (a class-folder root, or a CSV/JSONL) to ``output``; returns rows."""
+    """Write the GRPO dataset for ``source`` (a class-folder root, or a CSV/JSONL) to ``output``; returns rows.
+    ``group_size``: rollouts per sample, written into ``openrlhf_label`` (else OpenRLHF's URL says it)."""
+    if group_size is not None and not 1 <= group_size <= 1024:
+        raise ValueError(f"group_size must be 1..1024, not {group_size}")
     name = dataset or source.stem
     if source.is_dir():
         examples, root = examples_from_folders(source, clean_names=clean_names), source
@@ -115,7 +131,7 @@ def prepare_dataset(
     output.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with output.open("w", encoding="utf-8") as fh:
-        for row in grpo_rows(examples, dataset=name, root=root):
+        for row in grpo_rows(examples, dataset=name, root=root, group_size=group_size):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     if count == 0:

@@ -54,6 +54,15 @@ def _api_key() -> str | None:
     return os.environ.get("VERIFIER_API_KEY")
 
 
+def _sample(label: Any) -> dict[str, Any]:
+    """The ground truth (and taxonomy) of a label: a string, or prepare-data's ``openrlhf_label``
+    object (its sample id and group size are for the remote URL; here the call is the group)."""
+    if isinstance(label, dict):
+        taxonomy = {"taxonomy": label["taxonomy"]} if label.get("taxonomy") else {}
+        return {"ground_truth": label["ground_truth"], **taxonomy}
+    return {"ground_truth": label}
+
+
 class _Group:
     """The executes of one ``generate_responses`` call: members join before generating, and the
     last to finish grades them all at once."""
@@ -137,7 +146,7 @@ class AgentExecutor(SingleTurnAgentExecutor):
             return
         name, size = uuid.uuid4().hex, len(group.responses)
         rollouts = [
-            {"group": name, "group_size": size, "rollout": i, "ground_truth": group.label, "completion": response}
+            {"group": name, "group_size": size, "rollout": i, "completion": response, **_sample(group.label)}
             for i, response in enumerate(group.responses)
         ]
         results: list[tuple[float, dict[str, float]]]

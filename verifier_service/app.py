@@ -18,6 +18,7 @@ from verifier_service.api import (
     correction_routes,
     grade_routes,
     group_routes,
+    openrlhf_routes,
     ops_routes,
     review_routes,
     taxonomy_routes,
@@ -72,8 +73,9 @@ def create_app(settings: Settings, *, extra_judges: Mapping[str, Judge] | None =
     app.add_middleware(BodySizeLimit, max_bytes=max(settings.max_body_bytes, settings.max_taxonomy_bytes))
     app.add_middleware(OriginGuard)
     app.add_middleware(RequestCounter, count=lambda endpoint, code: metrics.requests.labels(endpoint, str(code)).inc())
-    for module in (grade_routes, group_routes, correction_routes, review_routes, taxonomy_routes, ops_routes):
+    for module in (grade_routes, group_routes, openrlhf_routes, correction_routes, review_routes, taxonomy_routes):
         app.include_router(module.router)
+    app.include_router(ops_routes.router)
 
     @app.exception_handler(TooManyWaiting)
     async def too_many_waiting(request: Request, exc: TooManyWaiting) -> JSONResponse:

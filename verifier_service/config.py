@@ -140,6 +140,14 @@ class Settings(BaseSettings):
     group_poll_s: float = Field(
         default=0.05, gt=0, description="how often a replica looks whether a group it waits for is complete"
     )
+    group_lease_s: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="OpenRLHF's rollouts carry no id: a call holds its group member by a lease it renews while it "
+        "waits; a call sent again after its replica died takes the member over this long after, and a rollout "
+        "equal to another waits about half of it",
+    )
     group_open_max: int = Field(
         default=20_000,
         ge=1,

@@ -17,6 +17,13 @@ rollouts into it and steer its rewards.
 
 Waiting costs one read per ``poll_s`` per process, however many groups and calls wait: every
 group this process waits for is read in the same batched read (``SharedState.groups``).
+
+A caller that cannot be told "no reward" for one rollout alone (OpenRLHF's remote URL: it then
+has to give that rollout some value, and a value beside its siblings' true rewards is an advantage
+nobody earned) asks for all or nothing (``all_or_nothing=True``): a group is rewarded only when
+every rollout of it has a reward, and a group still incomplete at the deadline is *closed*: its
+empty places are filled with markers in the shared state, so it can never complete later, and
+every rollout of it, the late ones included, learns the same outcome (``incomplete``).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from trainer_client.protocol import ERROR, UNPARSEABLE
 from trainer_client.ranks import TRAINING_RANK
 from trainer_client.rewards import STATIC_SCHEMES, best_of_rollout_rewards, static_rewards
 from verifier_service.admission import Admission, WaitingBound
+from verifier_service.content_members import ContentMembers, Lease
 from verifier_service.grading import GradeInput, Grader, GradingResult
 from verifier_service.store.shared_state import GroupConflict, SharedState
 
@@ -59,6 +67,7 @@ class Rollout:
     ground_truth: str
     answer: str | None  # None: no usable answer (unparseable, -1 without a judge call)
     taxonomy: str | None = None
+    error: str | None = None  # why it cannot be graded at all (its group then has no reward either)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,9 @@ def _best(categories: Sequence[str]) -> str | None:
     return min(graded, key=TRAINING_RANK.__getitem__) if graded else None
 
 
+CLOSED = "\x00closed:"  # the name of a place a closed group filled (no rollout id holds a NUL)
+
+
 def _order(member: str) -> tuple[int, int | str]:
     return (0, int(member)) if member.isdigit() else (1, member)
 
@@ -94,8 +106,10 @@ class GroupRewards:
         admission: Admission | None = None,
         waiting: WaitingBound | None = None,
         open_max: int = 1 << 62,
+        lease_s: float = 3.0,
     ) -> None:
         self._state = state
+        self._members = ContentMembers(state, lease_s)  # for rollouts without ids
         self.open_max = open_max  # groups one caller may hold open in the store (every replica together)
         self._grader = grader
         # Grading holds an admission slot; waiting for the group holds only the caller's waiting bound.
@@ -113,6 +127,12 @@ class GroupRewards:
         self._polled = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
 
+    async def aclose(self) -> None:
+        await self._members.aclose()
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+
     async def submit(
         self,
         rollouts: Sequence[Rollout],
@@ -125,14 +145,24 @@ class GroupRewards:
         linger_s: float | None = None,
         namespace: str = "",
         audit: Audit | None = None,
+        all_or_nothing: bool = False,
+        ttl_s: float | None = None,
+        by_content: bool = False,
     ) -> list[RolloutReward]:
         """Grade the rollouts, keep them under their groups (in the caller's ``namespace``), and answer
         once their groups are complete (or at ``wait_s``). Raises ``GroupConflict`` for a rollout its
         group refuses, before waiting. ``audit`` records what was graded, as ``/grade`` does (the
-        audit log feeds the review queue)."""
+        audit log feeds the review queue). ``all_or_nothing``: every rollout of a group has a
+        reward or none has, and a group still incomplete at the deadline is closed (module doc).
+        ``ttl_s``: how long these groups outlive their last change (else the service's).
+        ``by_content``: the rollouts carry no ids (``Rollout.rollout`` is a digest of the content):
+        each is claimed a member (``content_members.py``), so a call sent again is the same one."""
         prefix = f"{namespace}\x00"
         inside = [replace(r, group=prefix + r.group) for r in rollouts]
-        answers = await self._submit(inside, taxonomy, judge, scheme, mode, wait_s, linger_s, namespace, audit)
+        call = _Call(
+            wait_s, self.linger_s if linger_s is None else linger_s, all_or_nothing, ttl_s or self.ttl_s, by_content
+        )
+        answers = await self._submit(inside, taxonomy, judge, scheme, mode, call, namespace, audit)
         return [replace(a, group=a.group.removeprefix(prefix)) for a in answers]
 
     async def _submit(
@@ -142,12 +172,11 @@ class GroupRewards:
         judge: str | None,
         scheme: Scheme,
         mode: Mode,
-        wait_s: float,
-        linger_s: float | None,
+        call: _Call,
         namespace: str,
         audit: Audit | None,
     ) -> list[RolloutReward]:
-        deadline = time.monotonic() + wait_s
+        deadline = time.monotonic() + call.wait_s
         with self._admission.admit(len(rollouts)):
             graded = await self._grade(rollouts, taxonomy, judge, audit)
         if scheme != "dynamic":  # a static reward needs no group: nothing is kept, nothing can clash
@@ -158,12 +187,35 @@ class GroupRewards:
                 )
                 for r, (category, error), reward in zip(rollouts, graded, rewards, strict=True)
             ]
-        await self._keep(rollouts, graded, namespace)
+        leases: list[Lease] = []
+        try:
+            answers = await self._keep_and_wait(rollouts, graded, mode, call, namespace, deadline, leases)
+        except BaseException:
+            self._members.release(leases)
+            raise
+        await self._members.answered(leases)
+        return answers
+
+    async def _keep_and_wait(
+        self,
+        rollouts: Sequence[Rollout],
+        graded: list[tuple[str, str | None]],
+        mode: Mode,
+        call: _Call,
+        namespace: str,
+        deadline: float,
+        leases: list[Lease],
+    ) -> list[RolloutReward]:
+        rollouts = await self._keep(rollouts, graded, namespace, call, deadline, leases)
         groups = {r.group: r.group_size for r in rollouts}
         with self._waiting.hold(namespace, len(rollouts)):
             waited = await asyncio.gather(*(self._wait(g, groups[g], deadline) for g in groups))
         complete = dict(zip(groups, waited, strict=True))
-        linger = self.linger_s if linger_s is None else linger_s
+        if call.all_or_nothing:
+            for group, (_, members) in complete.items():
+                if len(members) < groups[group]:
+                    complete[group] = await self._close(group, groups[group], call.ttl_s)
+        linger = call.linger_s
         if linger > 0:
             await asyncio.sleep(linger)
             for group in groups:
@@ -171,13 +223,13 @@ class GroupRewards:
                     raise AmbiguousGroup(
                         f"more than {groups[group]} rollouts arrived for group {_shown(group)!r}: two samples share it"
                     )
-        return [self._reward(r, complete[r.group], mode) for r in rollouts]
+        return [self._reward(r, complete[r.group], mode, call.all_or_nothing) for r in rollouts]
 
     async def _grade(
         self, rollouts: Sequence[Rollout], taxonomy: str | None, judge: str | None, audit: Audit | None
     ) -> list[tuple[str, str | None]]:
-        graded: list[tuple[str, str | None]] = [(UNPARSEABLE, None)] * len(rollouts)
-        todo = [i for i, r in enumerate(rollouts) if r.answer is not None]
+        graded: list[tuple[str, str | None]] = [(ERROR, r.error) if r.error else (UNPARSEABLE, None) for r in rollouts]
+        todo = [i for i, r in enumerate(rollouts) if r.answer is not None and not r.error]
         if todo:
             inputs = [
                 GradeInput(rollouts[i].ground_truth, rollouts[i].answer or "", rollouts[i].taxonomy) for i in todo
@@ -190,26 +242,55 @@ class GroupRewards:
                 graded[i] = (grade.category.value, None) if ok else (ERROR, f"{grade.status.value}: {grade.error}")  # type: ignore[union-attr]
         return graded
 
-    async def _keep(self, rollouts: Sequence[Rollout], graded: list[tuple[str, str | None]], namespace: str) -> None:
-        """Keep each rollout's grade under its group (a resent rollout keeps its first grade)."""
+    async def _keep(
+        self,
+        rollouts: Sequence[Rollout],
+        graded: list[tuple[str, str | None]],
+        namespace: str,
+        call: _Call,
+        deadline: float,
+        leases: list[Lease],
+    ) -> list[Rollout]:
+        """Keep each rollout's grade under its group (a resent rollout keeps its first grade); the
+        rollouts as kept (one claimed by content: under the member it holds, its lease in ``leases``)."""
+        kept = []
+        bound = (namespace, self.open_max)
         for rollout, (category, error) in zip(rollouts, graded, strict=True):
             content = _content(rollout)
             value = orjson.dumps({"category": category, "error": error, "content": content})
+            group, size, ttl_s = rollout.group, rollout.group_size, call.ttl_s
             try:
-                stored = await self._state.add_to_group(
-                    rollout.group, rollout.group_size, rollout.rollout, value, self.ttl_s,
-                    bound=(namespace, self.open_max),
-                )  # fmt: skip
+                if call.by_content:
+                    lease, stored = await self._members.claim(group, size, rollout.rollout, value, ttl_s, bound,
+                                                              deadline)  # fmt: skip
+                    leases.append(lease)
+                    rollout = replace(rollout, rollout=lease[1])
+                else:
+                    stored = await self._state.add_to_group(group, size, rollout.rollout, value, ttl_s, bound=bound)
             except GroupConflict as exc:
                 # the group's other callers learn of it too, when they look after completing
-                await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", self.ttl_s)
+                await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", ttl_s)
                 raise type(exc)(str(exc).replace(rollout.group, _shown(rollout.group))) from None
+            kept.append(rollout)
             data = orjson.loads(stored)
             if data.get("content", content) != content:
                 raise ContentMismatch(
                     f"rollout {rollout.rollout} of group {_shown(rollout.group)!r} was sent before with other "
                     f"content: first {data['content']}, now {content}; a retry must resend the same rollout"
                 )
+        return kept
+
+    async def _close(self, group: str, size: int, ttl_s: float) -> tuple[int, dict[str, bytes]]:
+        """Fill the group's empty places (each caller the same names, so two closing at once fill
+        each place once); a rollout that arrives meanwhile takes its place first and the filling
+        stops there. The group as it then stands: complete, with or without closed places."""
+        filler = orjson.dumps({"category": ERROR, "error": "closed", "content": "closed"})
+        for place in range(size):
+            try:
+                await self._state.add_to_group(group, size, f"{CLOSED}{place}", filler, ttl_s)
+            except GroupConflict:
+                break
+        return await self._state.group(group)
 
     async def _wait(self, group: str, size: int, deadline: float) -> tuple[int, dict[str, bytes]]:
         """The group once complete, or as it stands at the deadline (as read by a poll that started
@@ -256,7 +337,9 @@ class GroupRewards:
             await asyncio.sleep(self.poll_s)
 
     @staticmethod
-    def _reward(rollout: Rollout, group: tuple[int, dict[str, bytes]], mode: Mode) -> RolloutReward:
+    def _reward(
+        rollout: Rollout, group: tuple[int, dict[str, bytes]], mode: Mode, all_or_nothing: bool
+    ) -> RolloutReward:
         _, members = group
         if rollout.rollout not in members:  # expired (group_ttl_s) while it waited: nothing is known
             why = "the group expired (group_ttl_s) before it was complete"
@@ -268,12 +351,19 @@ class GroupRewards:
         own = categories[ordered.index(rollout.rollout)]
         best = _best(categories)
         common = {"group": rollout.group, "rollout": rollout.rollout, "category": own, "arrived": len(members)}
+        closed = sum(m.startswith(CLOSED) for m in members)
+        if closed:  # every rollout of a closed group, before or after closing, learns just this
+            arrived = len(members) - closed
+            missing = f"{arrived} of {rollout.group_size} rollouts arrived before the group's deadline (closed)"
+            common["arrived"] = arrived
+            return RolloutReward(**common, status="incomplete", reward=None, group_best=best, error=missing)
         if len(members) < rollout.group_size:
             missing = f"{len(members)} of {rollout.group_size} rollouts arrived before the deadline"
             return RolloutReward(**common, status="incomplete", reward=None, group_best=best, error=missing)
-        reward = best_of_rollout_rewards(categories, [rollout.group] * len(categories), mode)[
-            ordered.index(rollout.rollout)
-        ]
+        rewards = best_of_rollout_rewards(categories, [rollout.group] * len(categories), mode)
+        reward = rewards[ordered.index(rollout.rollout)]
+        if all_or_nothing and reward is not None and None in rewards:
+            reward = None  # a sibling has none: so has every rollout of the group
         if reward is None:
             why = errors[
                 rollout.rollout
@@ -282,6 +372,15 @@ class GroupRewards:
             )
             return RolloutReward(**common, status="unscorable", reward=None, group_best=best, error=why)
         return RolloutReward(**common, status="ok", reward=reward, group_best=best)
+
+
+@dataclass(frozen=True)
+class _Call:
+    wait_s: float
+    linger_s: float
+    all_or_nothing: bool
+    ttl_s: float
+    by_content: bool
 
 
 def _content(rollout: Rollout) -> str:

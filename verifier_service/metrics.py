@@ -59,6 +59,13 @@ class ServiceMetrics:
             ["judge", "reason"],
             registry=self.registry,
         )
+        self.unscored_rollouts = Counter(
+            "verifier_unscored_rollouts",
+            "Rollouts answered 0.0 because their group has no reward (OpenRLHF's remote URL), by why "
+            "(incomplete, unscorable, conflict, ambiguous)",
+            ["why"],
+            registry=self.registry,
+        )
         self.cache_hits = Counter("verifier_cache_hits", "Judge-tier pairs found in the cache", registry=self.registry)
         self.corrections = Counter(
             "verifier_corrections", "Human corrections recorded, by action (set, revert)", ["action"],

@@ -201,6 +201,7 @@ class Services:
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.group_rewards.aclose()
         await self.grader.aclose()
         await self.state.aclose()
         if self.audit_log is not None:
@@ -306,6 +307,7 @@ async def build_services(
             admission=admission,
             waiting=WaitingBound(settings.group_waiting_max),
             open_max=settings.group_open_max,
+            lease_s=settings.group_lease_s,
         ),
         readiness=CachedReadiness(grader.check_ready, settings.readiness_cache_s),
         api_keys=api_keys,

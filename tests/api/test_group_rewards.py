@@ -153,35 +153,6 @@ OPENRLHF_PROMPT = (
 )
 
 
-async def test_openrlhf_payloads_grouped_by_prompt_and_label(asgi_server, tmp_path):
-    """OpenRLHF 0.11's exact payload (openrlhf/utils/agent.py: one query per call)."""
-
-    def payload(answer, label=TRUTH, prompt=OPENRLHF_PROMPT):
-        return {"query": [prompt + completion(answer) + "<|im_end|>"], "prompts": [prompt], "labels": [label]}
-
-    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
-        url = "/openrlhf/reward?group_size=3&linger_s=0.2"
-        calls = [http.post(url, json=payload(a)) for a in ("beta", "beta", None)]  # equal answers: two rollouts
-        answers = [r.json() for r in await asyncio.gather(*calls)]
-        assert [a["rewards"] for a in answers] == [1.0, 1.0, -1.0] == [a["scores"] for a in answers]
-        assert answers[0]["extra_logs"] == {"graded": 1.0} and answers[2]["extra_logs"] == {"graded": 0.0}
-        # the same prompt and label again while the group is known: ambiguous, refused, never merged
-        again = await http.post(url, json=payload("alpha"))
-        assert again.status_code == 409 and "make each sample's prompt distinct" in again.json()["detail"]
-        # two samples with one prompt and label at once: the waiting calls learn it too
-        url2 = "/openrlhf/reward?group_size=2&linger_s=0.3"
-        twice = [http.post(url2, json=payload(a, label="quux")) for a in ("alpha", "beta", "gamma", "delta")]
-        statuses = sorted(r.status_code for r in await asyncio.gather(*twice))
-        assert statuses == [409, 409, 409, 409]
-
-
-async def test_openrlhf_without_a_reward_answers_503_so_it_retries(asgi_server, tmp_path):
-    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
-        body = {"query": ["x<answer>broken</answer>"], "prompts": ["x"], "labels": [TRUTH]}
-        answer = await http.post("/openrlhf/reward?group_size=1", json=body)
-    assert answer.status_code == 503 and "judge_error" in answer.json()["detail"]
-
-
 def test_the_openapi_schema_documents_the_group_endpoints(app_server, tmp_path):
     with app_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
         paths = http.get("/openapi.json").json()["paths"]
@@ -327,13 +298,6 @@ async def test_waiting_costs_one_read_per_poll_however_many_groups_a_call_opens(
     assert 1 <= len(state.reads) <= 20, len(state.reads)  # about wait_s / poll_s reads, not 500 per poll
     assert max(state.reads) == 500  # each one read all the groups
     await state.aclose()
-
-
-async def test_openrlhf_queries_without_the_prompt_are_refused_with_the_reason(asgi_server, tmp_path):
-    async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
-        payload = {"query": ["no prompt here " + completion("alpha")], "prompts": [OPENRLHF_PROMPT], "labels": [TRUTH]}
-        refused = await http.post("/openrlhf/reward", params={"group_size": 1}, json=payload)
-    assert refused.status_code == 422 and "is not in the query" in refused.json()["detail"]
 
 
 async def test_static_schemes_keep_no_group_so_repeats_never_clash(asgi_server, tmp_path):

@@ -36,3 +36,12 @@ def test_no_trace_of_the_prompt_is_refused_not_read_whole():
         response_of("something else entirely " + RESPONSE, PROMPT)
     # the whole query would have given the prompt's example answer
     assert extract_answer(PROMPT + RESPONSE) == "None"
+
+
+def test_a_decoding_that_changes_whitespace():
+    """A tokenizer whose decoding puts spaces between tokens and drops newlines (a word-level one, as
+    the tiny processor's): the prompt's end is found with whitespace ignored."""
+    decoded = " ".join(PROMPT.replace("<|image_pad|>", "<|image_pad|>" * 4).split()) + " " + RESPONSE
+    assert extract_answer(response_of(decoded, PROMPT)) == "Golden-winged Warbler"
+    with pytest.raises(ResponseNotFound):  # whitespace ignored is still no trace of the prompt
+        response_of("some thing else entirely " + RESPONSE, PROMPT)

@@ -102,3 +102,58 @@ def test_the_readme_command_in_openrlhfs_own_executor_path(live_server, tmp_path
     assert [o["reward"] for o in unscored["calls"][0]] == [0.0] * train_n  # no advantage, no crash
     assert all(o["extra_logs"] == {"speciarl_unscored": 1.0} for o in unscored["calls"][0])
     assert "no rewards for a group of 8" in log
+
+
+def readme_remote_command() -> list[str]:
+    """The flags of the README's remote-URL OpenRLHF command."""
+    text = (REPO / "README.md").read_text()
+    command = r"```bash\n(python3 -m openrlhf\.cli\.train_ppo_ray \.\.\. \\\n.*?--reward\.remote_url.*?)\n```"
+    block = re.search(command, text, re.S)
+    words = shlex.split(block.group(1).replace("\\\n", " "))
+    assert words[:4] == ["python3", "-m", "openrlhf.cli.train_ppo_ray", "..."], words
+    return words[4:]
+
+
+def test_the_readme_remote_url_command_with_openrlhfs_own_executor(live_server, tmp_path):
+    """Issue 31, the remote URL: OpenRLHF's default executor (``SingleTurnAgentExecutor.execute``,
+    its ``_fetch_rewards_via_http`` and retries) posting one rollout at a time, with the README's
+    flags and prepare-data's label objects: one question for several images (a group per sample),
+    an evaluation pass of its own n, a Qwen2-VL processor expanding placeholders, a prompt cut at its
+    front, and a judge failure (its group 0.0 throughout, flagged, never a crash)."""
+    flags = readme_remote_command()
+    rng = random.Random(12)
+    train_n = int(flags[flags.index("--rollout.n_samples_per_prompt") + 1])
+    eval_n = int(flags[flags.index("--eval.n_samples_per_prompt") + 1])
+
+    def call(kind, image, sample, max_length=64, answers=None):
+        n = train_n if kind == "train" else eval_n
+        answers = answers or [rng.choice(ANSWERS) for _ in range(n)]
+        label = {"ground_truth": LABEL, "sample_id": sample, **({"group_size": n} if kind == "eval" else {})}
+        return {"pass": kind, "image": image, "label": label, "instruction": INSTRUCTION, "answers": answers,
+                "responses": [response(a) for a in answers], "max_tokens": 12, "max_length": max_length}  # fmt: skip
+
+    calls = [
+        call("train", [200, 10, 10], "img-a"),
+        call("train", [10, 10, 200], "img-b"),  # another image, the same question and label: its own group
+        call("eval", [10, 200, 10], "img-c"),  # evaluation's own n, from its label
+        call("train", None, "txt-d", max_length=18),  # text only, the prompt cut at its front by OpenRLHF
+        call("train", [90, 90, 90], "img-e", answers=["laysan albatross", "bronzed"] + ["bird"] * (train_n - 2)),
+    ]
+    judges = {"j": ScriptedJudge({}, default=Category.WRONG, fail_pairs=frozenset({(LABEL.lower(), "bronzed")}))}
+    with live_server(Settings(data_dir=tmp_path / "data"), judges) as server:
+        url = flags[flags.index("--reward.remote_url") + 1]
+        assert url.startswith("http://verifier:8000/openrlhf/reward?group_size=8&taxonomy=cub-200")
+        argv = [*flags]
+        argv[flags.index("--reward.remote_url") + 1] = url.replace("http://verifier:8000", server.url) + "&linger_s=0.2"
+        found, _ = run_script("run_openrlhf_agent.py", {"seed": 5, "argv": argv, "calls": calls, "env": {}})
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            want = expected(calls[:-1], http)
+    assert found["remote_url"] == [argv[flags.index("--reward.remote_url") + 1]] and found["n"] == [train_n, eval_n]
+    assert [len(c) for c in found["calls"]] == [train_n, train_n, eval_n, train_n, train_n]
+    for call_found, rewards in zip(found["calls"], want, strict=False):
+        assert [o["reward"] for o in call_found] == rewards
+        assert all(o["extra_logs"]["speciarl_unscored"] == 0.0 for o in call_found)
+    assert any(len(set(r)) > 1 for r in want)  # the groups are not all of one reward
+    unscored = found["calls"][-1]  # the specific answer's group too: all or nothing
+    assert [o["reward"] for o in unscored] == [0.0] * train_n
+    assert all(o["extra_logs"]["speciarl_unscored"] == 1.0 for o in unscored)

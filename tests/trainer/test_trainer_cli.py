@@ -43,6 +43,14 @@ def test_prepare_data_from_class_folders(tmp_path):
     assert [json.loads(line)["sample_id"] for line in again.read_text().splitlines()] == [r["sample_id"] for r in rows]
     dataset = load_prepared_dataset(out)
     assert dataset[0]["image"].size == (1, 1)  # decoded as an image, as TRL expects
+    # OpenRLHF's label (--data.label_key openrlhf_label): the sample's identity, and an eval split's n
+    assert rows[0]["openrlhf_label"] == {"ground_truth": "Black footed Albatross", "sample_id": rows[0]["sample_id"]}
+    evaluation = tmp_path / "eval.jsonl"
+    result = runner.invoke(app, ["prepare-data", str(root), str(evaluation), "--dataset", "cub", "--group-size", "4"])
+    assert result.exit_code == 0, result.output
+    assert {json.loads(line)["openrlhf_label"]["group_size"] for line in evaluation.read_text().splitlines()} == {4}
+    refused = runner.invoke(app, ["prepare-data", str(root), str(evaluation), "--group-size", "0"])
+    assert refused.exit_code != 0 and "group_size must be 1..1024" in refused.output
 
 
 def test_prepare_data_from_csv_and_errors(tmp_path):

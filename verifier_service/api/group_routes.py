@@ -1,25 +1,22 @@
 """Rewards for rollouts that arrive one at a time: ``POST /groups/rollouts`` (any trainer; verl's
-reward loop through ``trainer_client.verl_reward``) and ``POST /openrlhf/reward`` (OpenRLHF's
-``--reward.remote_url`` protocol, once ``--remote_rm_url``). The groups are assembled by ``group_rewards.py``."""
+reward loop through ``trainer_client.verl_reward``; OpenRLHF's protocol is ``openrlhf_routes.py``).
+The groups are assembled by ``group_rewards.py``."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
 from dataclasses import asdict
 from functools import partial
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trainer_client.extraction import extract_answer
 from verifier_service.api.auth import KeyFirstRoute, caller_namespace
 from verifier_service.api.deps import ServicesDep
-from verifier_service.api.openrlhf_response import ResponseNotFound, response_of
 from verifier_service.api.schemas import Name, ProblemDetail
-from verifier_service.group_rewards import AmbiguousGroup, Mode, Rollout, Scheme
+from verifier_service.group_rewards import Mode, Rollout, Scheme
 from verifier_service.store.shared_state import GroupConflict, GroupSizeMismatch
 from verifier_service.taxonomy.bounds import MAX_TERM_CHARS
 
@@ -115,7 +112,7 @@ class GroupResponse(BaseModel):
     rewards: list[RolloutRewardOut]
 
 
-def _check_size(request_items: int, services: ServicesDep) -> None:
+def check_size(request_items: int, services: ServicesDep) -> None:
     limit = services.settings.max_items_per_request
     if request_items > limit:
         raise HTTPException(413, f"{request_items} rollouts in one request; the limit is {limit}")
@@ -125,7 +122,7 @@ def _check_size(request_items: int, services: ServicesDep) -> None:
 async def group_rollouts(body: GroupRequest, request: Request, services: ServicesDep) -> GroupResponse:
     """Grade rollouts as they arrive and answer, for each, its best-of-rollout reward once its whole
     group has arrived (from any call, process or replica), or ``incomplete`` at ``wait_s``."""
-    _check_size(len(body.rollouts), services)
+    check_size(len(body.rollouts), services)
     await services.taxonomies.sync()
     await services.corrections.sync()
     try:  # grading holds an admission slot, waiting only the caller's waiting bound (GroupRewards)
@@ -144,88 +141,3 @@ async def group_rollouts(body: GroupRequest, request: Request, services: Service
     except GroupConflict as exc:
         raise HTTPException(409, str(exc)) from None
     return GroupResponse(rewards=[RolloutRewardOut(**asdict(r)) for r in rewards])
-
-
-# ---- OpenRLHF ---------------------------------------------------------------------------------
-class OpenRLHFRequest(BaseModel):
-    """What OpenRLHF 0.11's ``SingleTurnAgentExecutor._fetch_rewards_via_http`` posts
-    (``openrlhf/utils/agent.py``): the decoded sequence (prompt and response), the prompt, the label."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    query: list[str] = Field(min_length=1)
-    prompts: list[str] = Field(min_length=1)
-    labels: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _same_length(self) -> OpenRLHFRequest:
-        if not len(self.query) == len(self.prompts) == len(self.labels):
-            raise ValueError("query, prompts and labels must have the same length")
-        return self
-
-
-@router.post("/openrlhf/reward", responses=ERRORS)
-async def openrlhf_reward(
-    body: OpenRLHFRequest,
-    request: Request,
-    services: ServicesDep,
-    group_size: Annotated[int, Query(ge=1, le=MAX_GROUP_SIZE, description="n_samples_per_prompt")],
-    taxonomy: Annotated[Name | None, Query()] = None,
-    judge: Annotated[Name | None, Query()] = None,
-    scheme: Annotated[Scheme, Query()] = "dynamic",
-    wait_s: Annotated[float, Query(gt=0, le=170)] = 150.0,
-    linger_s: Annotated[float, Query(ge=0, le=10)] = 1.0,
-) -> dict[str, object]:
-    """OpenRLHF's remote reward protocol, for ``--reward.remote_url 'http://verifier/openrlhf/reward?group_size=8'``.
-
-    OpenRLHF sends no group id: a group is the rollouts with the same prompt and label. Two samples
-    with the same prompt and label at once would be one group: more than ``group_size`` rollouts
-    under one key (within ``group_ttl_s``, or ``linger_s`` after the group completed) answer 409
-    instead. Answers ``{"rewards", "scores", "extra_logs"}`` for one query (OpenRLHF sends one),
-    lists for several; a group that cannot be scored answers 503 (OpenRLHF retries, then logs it and
-    leaves the sample without a reward). ``wait_s`` stays under OpenRLHF's 180 s client timeout.
-    """
-    _check_size(len(body.query), services)
-    try:
-        responses = [response_of(query, prompt) for query, prompt in zip(body.query, body.prompts, strict=True)]
-    except ResponseNotFound as exc:
-        raise HTTPException(422, str(exc)) from None
-    rollouts = [
-        Rollout(
-            group="openrlhf:" + hashlib.sha256(f"{prompt}\x00{label}".encode()).hexdigest()[:32],
-            group_size=group_size,
-            rollout=uuid.uuid4().hex,  # OpenRLHF's rollouts carry no id; equal texts are still two rollouts
-            ground_truth=label,
-            answer=extract_answer(response),
-        )
-        for response, prompt, label in zip(responses, body.prompts, body.labels, strict=True)
-    ]
-    await services.taxonomies.sync()
-    await services.corrections.sync()
-    try:
-        rewards = await services.group_rewards.submit(
-            rollouts,
-            taxonomy=taxonomy,
-            judge=judge,
-            scheme=scheme,
-            wait_s=min(wait_s, services.settings.group_wait_max_s),
-            linger_s=linger_s,
-            namespace=caller_namespace(request, services),
-            audit=partial(services.audit, "openrlhf/reward", run=None, taxonomy=taxonomy),
-        )
-    except (GroupConflict, AmbiguousGroup) as exc:
-        raise HTTPException(
-            409, f"{exc}; OpenRLHF groups by prompt and label: make each sample's prompt distinct"
-        ) from None
-    unscored = [r for r in rewards if r.reward is None]
-    if unscored:
-        raise HTTPException(
-            503,
-            f"no reward for {len(unscored)} rollout(s): {unscored[0].status}: {unscored[0].error}",
-            headers={"Retry-After": "1"},
-        )
-    values = [float(r.reward) for r in rewards]  # type: ignore[arg-type]
-    logs = {"graded": [float(r.category not in ("error", "unparseable")) for r in rewards]}
-    if len(values) == 1:
-        return {"rewards": values[0], "scores": values[0], "extra_logs": {k: v[0] for k, v in logs.items()}}
-    return {"rewards": values, "scores": values, "extra_logs": logs}

@@ -22,6 +22,11 @@ Three shapes of state:
 - groups: rollouts of one GRPO group arriving from any process or replica (``group_rewards.py``):
   a group's size is fixed by its first member, a member is kept once (the first value wins:
   a rollout sent again is idempotent), and the group expires ``ttl_s`` after its last change.
+  Rollouts that carry no id (OpenRLHF's) are *claimed* by content (``claim_member``): members
+  ``BASE#0``, ``BASE#1``, ... for equal contents, each held by a lease its call renews while it
+  waits; a call sent again takes over a member whose lease ended (released, or its replica died)
+  instead of adding one, and waits for a lease that is still held to show whether it is renewed
+  (another rollout of equal content, alive: a member of its own) or not (a dead call's: taken over).
 
 Readers poll a revision or a log's length (one cheap read) and reload only what changed; each
 feature states how stale it may be (``Synced``).
@@ -44,6 +49,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -100,6 +106,19 @@ class TooManyOpenGroups(RuntimeError):
 
 
 OpenBound = tuple[str, int]  # (the caller's namespace, the most groups it may hold open)
+ANSWERED = -1  # a lease's end for a member whose call was answered: held for the group's life
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What ``claim_member`` found: the member this call now holds (or, in a complete group, answers
+    as), with its kept value; or none, while every member of equal content is held (``held``: each
+    one's lease end on the store's clock, ``now_ms``)."""
+
+    member: str | None
+    value: bytes | None
+    held: dict[str, int]
+    now_ms: int
 
 
 class SharedState(Protocol):
@@ -144,6 +163,31 @@ class SharedState(Protocol):
         when ``size`` is not the group's, or the group already holds ``size`` other members;
         ``TooManyOpenGroups`` when ``group`` is new and ``bound``'s namespace (the prefix of its
         groups' keys, then NUL) already holds its bound of open groups."""
+        ...
+
+    async def claim_member(
+        self,
+        group: str,
+        size: int,
+        base: str,
+        attempt: str,
+        value: bytes,
+        ttl_s: float,
+        lease_s: float,
+        *,
+        bound: OpenBound | None = None,
+        take_held: bool = False,
+    ) -> Claimed:
+        """A member ``BASE#k`` of ``group`` for one call (``attempt``) of a rollout without an id,
+        leased to it for ``lease_s``: in a complete group, the first member of this content
+        (a call sent again after its answer); else the first whose lease ended; else, if no member of
+        this content is held or ``take_held``, a new one (kept with ``value``, as ``add_to_group``
+        keeps, with its conflicts and bound); else none (``Claimed.held``)."""
+        ...
+
+    async def set_leases(self, leases: list[tuple[str, str, str]], lease_s: float | None) -> None:
+        """For each (group, member, attempt) still held by that attempt: renew its lease for
+        ``lease_s`` (0: release it now), or with None hold it for the group's life (answered)."""
         ...
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
@@ -229,6 +273,10 @@ CREATE TABLE IF NOT EXISTS logs (log TEXT NOT NULL, seq INTEGER NOT NULL, entry 
 CREATE TABLE IF NOT EXISTS group_sizes (grp TEXT PRIMARY KEY, size INTEGER NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS group_members (
     grp TEXT NOT NULL, member TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (grp, member)
+);
+CREATE TABLE IF NOT EXISTS group_leases (
+    grp TEXT NOT NULL, member TEXT NOT NULL, attempt TEXT NOT NULL, until_ms INTEGER NOT NULL,
+    PRIMARY KEY (grp, member)
 );
 CREATE INDEX IF NOT EXISTS group_expiry ON group_sizes (expires_at);
 CREATE TABLE IF NOT EXISTS log_generations (log TEXT PRIMARY KEY, generation TEXT NOT NULL);
@@ -367,13 +415,7 @@ class SQLiteState:
     ) -> bytes:
         def work(conn: sqlite3.Connection) -> bytes:
             now = time.time()
-            expired = [row[0] for row in conn.execute("SELECT grp FROM group_sizes WHERE expires_at < ?", (now,))]
-            for name in expired:  # bounded: a group lives ttl_s after its last change
-                conn.execute("DELETE FROM group_members WHERE grp = ?", (name,))
-                conn.execute("DELETE FROM group_sizes WHERE grp = ?", (name,))
-            row = conn.execute("SELECT size FROM group_sizes WHERE grp = ?", (group,)).fetchone()
-            if row is not None and row[0] != size:
-                raise _conflict(group, size, row[0])
+            row = self._group_size(conn, group, size, now)
             kept = conn.execute(
                 "SELECT value FROM group_members WHERE grp = ? AND member = ?", (group, member)
             ).fetchone()
@@ -382,22 +424,101 @@ class SQLiteState:
             (count,) = conn.execute("SELECT COUNT(*) FROM group_members WHERE grp = ?", (group,)).fetchone()
             if count >= size:
                 raise _conflict(group, size, size)
-            if row is None and bound is not None:  # a new group: within the caller's bound (a range of the key)
-                namespace, limit = bound
-                within = (namespace + "\x00", namespace + "\x01")
-                (held,) = conn.execute("SELECT COUNT(*) FROM group_sizes WHERE grp > ? AND grp < ?", within).fetchone()
-                if held >= limit:
-                    raise TooManyOpenGroups(limit)
-            conn.execute("INSERT OR REPLACE INTO group_sizes VALUES (?, ?, ?)", (group, size, now + ttl_s))
-            conn.execute("INSERT INTO group_members VALUES (?, ?, ?)", (group, member, value))
+            self._insert_member(conn, group, size, member, value, now + ttl_s, new=row is None, bound=bound)
             return value
 
         return self._transaction(work)  # type: ignore[return-value]
+
+    @staticmethod
+    def _group_size(conn: sqlite3.Connection, group: str, size: int, now: float) -> int | None:
+        """The group's size (None: no such group), after dropping expired groups; a conflict when not ``size``."""
+        expired = [row[0] for row in conn.execute("SELECT grp FROM group_sizes WHERE expires_at < ?", (now,))]
+        for name in expired:  # bounded: a group lives ttl_s after its last change
+            for table in ("group_members", "group_leases", "group_sizes"):
+                conn.execute(f"DELETE FROM {table} WHERE grp = ?", (name,))
+        row = conn.execute("SELECT size FROM group_sizes WHERE grp = ?", (group,)).fetchone()
+        if row is not None and row[0] != size:
+            raise _conflict(group, size, row[0])
+        return None if row is None else row[0]
+
+    @staticmethod
+    def _insert_member(
+        conn: sqlite3.Connection, group: str, size: int, member: str, value: bytes, expires_at: float,
+        *, new: bool, bound: OpenBound | None,
+    ) -> None:  # fmt: skip
+        if new and bound is not None:  # a new group: within the caller's bound (a range of the key)
+            namespace, limit = bound
+            within = (namespace + "\x00", namespace + "\x01")
+            (held,) = conn.execute("SELECT COUNT(*) FROM group_sizes WHERE grp > ? AND grp < ?", within).fetchone()
+            if held >= limit:
+                raise TooManyOpenGroups(limit)
+        conn.execute("INSERT OR REPLACE INTO group_sizes VALUES (?, ?, ?)", (group, size, expires_at))
+        conn.execute("INSERT INTO group_members VALUES (?, ?, ?)", (group, member, value))
+
+    def _claim_member(
+        self, group: str, size: int, base: str, attempt: str, value: bytes, ttl_s: float, lease_s: float,
+        bound: OpenBound | None, take_held: bool,
+    ) -> Claimed:  # fmt: skip
+        def work(conn: sqlite3.Connection) -> Claimed:
+            now = time.time()
+            now_ms, lease = int(now * 1000), (attempt, int(now * 1000 + lease_s * 1000))
+            row = self._group_size(conn, group, size, now)
+            (count,) = conn.execute("SELECT COUNT(*) FROM group_members WHERE grp = ?", (group,)).fetchone()
+            held: dict[str, int] = {}
+            for k in range(count + 1):
+                member = f"{base}#{k}"
+                kept = conn.execute(
+                    "SELECT value FROM group_members WHERE grp = ? AND member = ?", (group, member)
+                ).fetchone()
+                if kept is None:
+                    break
+                if count >= size:  # complete: a call sent again after its answer
+                    return Claimed(member, bytes(kept[0]), {}, now_ms)
+                until = conn.execute(
+                    "SELECT until_ms FROM group_leases WHERE grp = ? AND member = ?", (group, member)
+                ).fetchone()
+                if until is None or 0 <= until[0] <= now_ms:
+                    conn.execute("INSERT OR REPLACE INTO group_leases VALUES (?, ?, ?, ?)", (group, member, *lease))
+                    return Claimed(member, bytes(kept[0]), {}, now_ms)
+                if until[0] != ANSWERED:
+                    held[member] = until[0]
+            if count >= size:
+                raise _conflict(group, size, size)
+            if held and not take_held:
+                return Claimed(None, None, held, now_ms)
+            member = f"{base}#{k}"
+            self._insert_member(conn, group, size, member, value, now + ttl_s, new=row is None, bound=bound)
+            conn.execute("INSERT OR REPLACE INTO group_leases VALUES (?, ?, ?, ?)", (group, member, *lease))
+            return Claimed(member, value, {}, now_ms)
+
+        return self._transaction(work)  # type: ignore[return-value]
+
+    def _set_leases(self, leases: list[tuple[str, str, str]], lease_s: float | None) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            until = ANSWERED if lease_s is None else int(time.time() * 1000 + lease_s * 1000)
+            conn.executemany(
+                "UPDATE group_leases SET until_ms = ? WHERE grp = ? AND member = ? AND attempt = ?",
+                [(until, *lease) for lease in leases],
+            )
+
+        self._transaction(work)
 
     async def add_to_group(
         self, group: str, size: int, member: str, value: bytes, ttl_s: float, *, bound: OpenBound | None = None
     ) -> bytes:
         return await asyncio.to_thread(self._add_to_group, group, size, member, value, ttl_s, bound)
+
+    async def claim_member(
+        self, group: str, size: int, base: str, attempt: str, value: bytes, ttl_s: float, lease_s: float,
+        *, bound: OpenBound | None = None, take_held: bool = False,
+    ) -> Claimed:  # fmt: skip
+        return await asyncio.to_thread(
+            self._claim_member, group, size, base, attempt, value, ttl_s, lease_s, bound, take_held
+        )
+
+    async def set_leases(self, leases: list[tuple[str, str, str]], lease_s: float | None) -> None:
+        if leases:
+            await asyncio.to_thread(self._set_leases, leases, lease_s)
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
         return (await self.groups([group]))[group]
@@ -499,6 +620,80 @@ return {1, ARGV[3]}
 """
 
 
+# A claim (``claim_member``), one atomic step: KEYS as _ADD_TO_GROUP's, then the group's leases
+# (member -> "attempt:end_ms", -1: answered); ARGV[1..6] as _ADD_TO_GROUP's but ARGV[2] the base name,
+# ARGV[7] the attempt, ARGV[8] the lease in ms, ARGV[9] '1' to add a member while others are held.
+# Returns {1, member, value}, {0, held member, its lease end, ...} (every match held), or _ADD_TO_GROUP's
+# refusals; the last element is always the store's clock (ms).
+_CLAIM_MEMBER = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local size = redis.call('GET', KEYS[1])
+if size and tonumber(size) ~= tonumber(ARGV[1]) then return {-1, size, now} end
+local count = redis.call('HLEN', KEYS[2])
+local complete = count >= tonumber(ARGV[1])
+local lease = ARGV[7] .. ':' .. (now + tonumber(ARGV[8]))
+local held = {0}
+local k = 0
+while true do
+  local member = ARGV[2] .. '#' .. k
+  local kept = redis.call('HGET', KEYS[2], member)
+  if not kept then break end
+  if complete then return {1, member, kept, now} end
+  local current = redis.call('HGET', KEYS[4], member)
+  local ends = current and tonumber(string.match(current, ':(-?%d+)$'))
+  if (not current) or (ends >= 0 and ends <= now) then
+    redis.call('HSET', KEYS[4], member, lease)
+    redis.call('PEXPIRE', KEYS[4], ARGV[4])
+    return {1, member, kept, now}
+  end
+  if ends >= 0 then
+    table.insert(held, member)
+    table.insert(held, ends)
+  end
+  k = k + 1
+end
+if complete then return {-2, ARGV[1], now} end
+if #held > 1 and ARGV[9] ~= '1' then
+  table.insert(held, now)
+  return held
+end
+local bound = tonumber(ARGV[5])
+if bound > 0 then
+  if not size then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+    if redis.call('ZCARD', KEYS[3]) >= bound then return {-3, ARGV[5], now} end
+  end
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
+local member = ARGV[2] .. '#' .. k
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('HSET', KEYS[2], member, ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('HSET', KEYS[4], member, lease)
+redis.call('PEXPIRE', KEYS[4], ARGV[4])
+return {1, member, ARGV[3], now}
+"""
+
+# Leases renewed, released or marked answered: KEYS the groups' leases; ARGV pairs (member, attempt),
+# then the new end in ms from now (-1: answered). Only a lease its attempt still holds changes.
+_SET_LEASES = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local offset = tonumber(ARGV[#ARGV])
+local ends = offset < 0 and -1 or now + offset
+for i, key in ipairs(KEYS) do
+  local member, attempt = ARGV[2 * i - 1], ARGV[2 * i]
+  local current = redis.call('HGET', key, member)
+  if current and string.sub(current, 1, #attempt + 1) == attempt .. ':' then
+    redis.call('HSET', key, member, attempt .. ':' .. ends)
+  end
+end
+return 1
+"""
+
+
 def _unavailable_on_connection_errors(method):
     """Redis unreachable or silent past its socket timeout -> ``StoreUnavailable``, with where; and a
     cancellation redis-py (8.2) swallowed inside a command raised again: without it a task cancelled
@@ -572,6 +767,8 @@ class RedisState:
         self._redis = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._prefix = prefix
         self._add_script = self._redis.register_script(_ADD_TO_GROUP)
+        self._claim_script = self._redis.register_script(_CLAIM_MEMBER)
+        self._leases_script = self._redis.register_script(_SET_LEASES)
         self._append_script = self._redis.register_script(_APPEND)
         self._restore_script = self._redis.register_script(_RESTORE)
         kwargs = self._redis.connection_pool.connection_kwargs  # no password: this goes into messages
@@ -653,6 +850,34 @@ class RedisState:
         if code < 0:
             raise _conflict(group, size, int(kept))
         return bytes(kept)
+
+    @_unavailable_on_connection_errors
+    async def claim_member(
+        self, group: str, size: int, base: str, attempt: str, value: bytes, ttl_s: float, lease_s: float,
+        *, bound: OpenBound | None = None, take_held: bool = False,
+    ) -> Claimed:  # fmt: skip
+        namespace, limit = bound if bound is not None else ("", 0)
+        keys = [self._key("group", group, "size"), self._key("group", group, "members"), self._key("open", namespace),
+                self._key("group", group, "leases")]  # fmt: skip
+        args = [size, base, value, int(ttl_s * 1000), limit, group, attempt, int(lease_s * 1000), int(take_held)]
+        found = await self._claim_script(keys=keys, args=args)
+        code, now_ms = int(found[0]), int(found[-1])
+        if code == -3:
+            raise TooManyOpenGroups(int(found[1]))
+        if code < 0:
+            raise _conflict(group, size, int(found[1]))
+        if code == 1:
+            return Claimed(found[1].decode(), bytes(found[2]), {}, now_ms)
+        pairs = found[1:-1]
+        return Claimed(None, None, {m.decode(): int(e) for m, e in zip(pairs[::2], pairs[1::2], strict=True)}, now_ms)
+
+    @_unavailable_on_connection_errors
+    async def set_leases(self, leases: list[tuple[str, str, str]], lease_s: float | None) -> None:
+        if not leases:
+            return
+        keys = [self._key("group", group, "leases") for group, _, _ in leases]
+        pairs = [part for _, member, attempt in leases for part in (member, attempt)]
+        await self._leases_script(keys=keys, args=[*pairs, -1 if lease_s is None else int(lease_s * 1000)])
 
     async def group(self, group: str) -> tuple[int, dict[str, bytes]]:
         return (await self.groups([group]))[group]

@@ -1,4 +1,5 @@
-"""Inside .venv-verl: ``trainer_client/openrlhf_agent.py`` as OpenRLHF 0.11.2 runs it. The flags go
+"""Inside .venv-verl: ``trainer_client/openrlhf_agent.py`` (or, without ``--train.agent_func_path``,
+OpenRLHF's own executor posting to ``--reward.remote_url``) as OpenRLHF 0.11.2 runs it. The flags go
 through OpenRLHF's own argument parser (the ``__main__`` block of ``openrlhf/cli/train_ppo_ray.py``
 up to its ``train(args)`` call); the executor is loaded by OpenRLHF's ``_load_agent_executor`` and
 driven by ``RolloutRayActor.generate_responses``, both run as written in the installed
@@ -83,10 +84,17 @@ class Sampling:
 
 
 async def calls(job, args, load_agent_executor, generate_responses):
+    from openrlhf.utils.agent import SingleTurnAgentExecutor
+
     from trainer_client.tiny_vl import build_tiny_vl_processor
 
     processor = build_tiny_vl_processor()
-    executor = load_agent_executor(args.train.agent_func_path)
+    # RolloutRayActor.__init__'s choice (vllm_engine.py): the agent file, else the default executor
+    # with the remote reward URL(s) as train_ppo_ray passes them.
+    if args.train.agent_func_path:
+        executor = load_agent_executor(args.train.agent_func_path)
+    else:
+        executor = SingleTurnAgentExecutor(args.reward.remote_url)
     engine = ScriptedGeneration(executor, processor, job["seed"])
     engine.generate_responses = types.MethodType(generate_responses, engine)
     tasks = []
