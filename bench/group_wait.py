@@ -12,7 +12,14 @@ was known (p50, p99, max); the most calls waiting at once; the replica's memory 
 at that peak, and its CPU over the run, per waiting call; and the same 2,560 rollouts as one
 ``/grade`` batch, for scale.
 
-    .venv/bin/python bench/group_wait.py [--spread 60] [--no-nginx] [--processes 4]
+``--openrlhf`` adds a leg through OpenRLHF's remote-URL protocol (``POST /openrlhf/reward``, the
+README's URL, each rollout as OpenRLHF 0.11 posts it, the sample's id in its label): its rollouts
+carry no id, so each is claimed by its content under a lease, and a rollout whose text equals a
+sibling's still waiting waits about ``group_lease_s / 2`` before it is known to be another rollout.
+Here seven of each group's ten answers are equal (the worst case: real responses differ in their
+reasoning).
+
+    .venv/bin/python bench/group_wait.py [--spread 60] [--no-nginx] [--processes 4] [--openrlhf]
 """
 
 from __future__ import annotations
@@ -48,7 +55,31 @@ def plan(spread: float, leg: str, seed: int = 7) -> list[tuple[float, str, int]]
     return sorted(sends)
 
 
-def _client_process(url: str, sends: list[tuple[float, str, int]], start_at: float, out) -> None:
+OPENRLHF_PROMPT = "<|im_start|>user\nWhat is shown in this image?<|im_end|>\n<|im_start|>assistant\n"
+
+
+def _request(group: str, index: int, openrlhf: bool) -> tuple[str, dict]:
+    truth = f"class {group}"
+    answer = truth if index % 3 else "I don't know"
+    if openrlhf:  # as OpenRLHF 0.11's SingleTurnAgentExecutor posts it, the label from prepare-data
+        query = f"{OPENRLHF_PROMPT}<think>looking</think><answer>{answer}</answer><|im_end|>"
+        label = {"ground_truth": truth, "sample_id": group}
+        return f"/openrlhf/reward?group_size={N}", {"query": [query], "prompts": [OPENRLHF_PROMPT], "labels": [label]}
+    rollout = {"group": group, "group_size": N, "rollout": index, "ground_truth": truth, "answer": answer}
+    return "/groups/rollouts", {"rollouts": [rollout], "wait_s": 120}
+
+
+def _status(answer: httpx.Response, openrlhf: bool) -> str:
+    if answer.status_code != 200:
+        return str(answer.status_code)
+    if openrlhf:
+        return "unscored" if answer.json()["extra_logs"]["speciarl_unscored"] else "ok"
+    return answer.json()["rewards"][0]["status"]
+
+
+def _client_process(
+    url: str, sends: list[tuple[float, str, int]], start_at: float, out, openrlhf: bool = False
+) -> None:
     """One load-generating process: its share of the rollouts, each sent at its moment (wall clock,
     shared by every process) and held open until answered. Several of these keep the generator
     from being what is measured (one process driving 2,560 connections fell tens of seconds behind)."""
@@ -61,13 +92,9 @@ def _client_process(url: str, sends: list[tuple[float, str, int]], start_at: flo
             async def one(at: float, group: str, index: int) -> None:
                 await asyncio.sleep(max(0.0, start_at + at - time.time()))
                 sent = time.time()
-                truth = f"class {group}"
-                body = {"rollouts": [{"group": group, "group_size": N, "rollout": index, "ground_truth": truth,
-                                      "answer": truth if index % 3 else "I don't know"}], "wait_s": 120}  # fmt: skip
+                path, body = _request(group, index, openrlhf)
                 try:
-                    answer = await http.post("/groups/rollouts", json=body)
-                    ok = answer.status_code == 200
-                    key = answer.json()["rewards"][0]["status"] if ok else str(answer.status_code)
+                    key = _status(await http.post(path, json=body), openrlhf)
                 except httpx.HTTPError as exc:
                     key = type(exc).__name__
                 found.append((group, index, sent, time.time(), key))
@@ -78,7 +105,9 @@ def _client_process(url: str, sends: list[tuple[float, str, int]], start_at: flo
     out.put(asyncio.run(drive()))
 
 
-async def run(url: str, spread: float, server: psutil.Process, processes: int, leg: str) -> dict[str, object]:
+async def run(
+    url: str, spread: float, server: psutil.Process, processes: int, leg: str, openrlhf: bool = False
+) -> dict[str, object]:
     import multiprocessing
 
     sends = plan(spread, leg)
@@ -86,7 +115,7 @@ async def run(url: str, spread: float, server: psutil.Process, processes: int, l
     out = context.Queue()
     start_at = time.time() + 3.0  # every process started and waiting
     workers = [
-        context.Process(target=_client_process, args=(url, sends[k::processes], start_at, out))
+        context.Process(target=_client_process, args=(url, sends[k::processes], start_at, out, openrlhf))
         for k in range(processes)
     ]
     for worker in workers:
@@ -153,6 +182,7 @@ async def main() -> None:
     parser.add_argument("--spread", type=float, default=60.0)
     parser.add_argument("--no-nginx", action="store_true")
     parser.add_argument("--processes", type=int, default=4, help="load-generating processes")
+    parser.add_argument("--openrlhf", action="store_true", help="a leg through OpenRLHF's remote-URL protocol")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -164,6 +194,10 @@ async def main() -> None:
                   " most connections | RSS MiB | replica CPU s |")  # fmt: skip
             print("|---|---|---:|---:|---:|---:|---:|---|---|")
             report("one replica", await run(url, args.spread, process, args.processes, "direct"), idle_mb)
+            if args.openrlhf:
+                idle_mb = process.memory_info().rss / 2**20
+                remote = await run(url, args.spread, process, args.processes, "openrlhf", openrlhf=True)
+                report("one replica, OpenRLHF's remote URL", remote, idle_mb)
             nginx = shutil.which("nginx") or "/usr/sbin/nginx"
             if not args.no_nginx and Path(nginx).exists():
                 port = free_port()
