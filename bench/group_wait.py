@@ -15,7 +15,8 @@ at that peak, and its CPU over the run, per waiting call; and the same 2,560 rol
 ``--openrlhf`` adds a leg through OpenRLHF's remote-URL protocol (``POST /openrlhf/reward``, the
 README's URL, each rollout as OpenRLHF 0.11 posts it, the sample's id in its label): its rollouts
 carry no id, so each is claimed by its content under a lease, and a rollout whose text equals a
-sibling's still waiting waits about ``group_lease_s / 2`` before it is known to be another rollout.
+sibling's still waiting waits about one renewal (``group_lease_s / 6``) before it is known to be
+another rollout.
 Here seven of each group's ten answers are equal (the worst case: real responses differ in their
 reasoning).
 

@@ -146,7 +146,7 @@ class Settings(BaseSettings):
         le=60,
         description="OpenRLHF's rollouts carry no id: a call holds its group member by a lease it renews while it "
         "waits; a call sent again after its replica died takes the member over this long after, and a rollout "
-        "equal to another waits about half of it",
+        "equal to another waiting waits about a sixth of it (one renewal)",
     )
     group_open_max: int = Field(
         default=20_000,

@@ -2,7 +2,7 @@
 by leases, so that a call sent again is the same member, before and after an error or a crash.
 
 A call claims ``BASE#k`` (``BASE``: a digest of the rollout's content) in the shared state
-(``SharedState.claim_member``) and renews its lease every ``lease_s / 3`` while it waits (one
+(``SharedState.claim_member``) and renews its lease every ``lease_s / 6`` while it waits (one
 batched write per process). It ends one of two ways: answered (the lease is held for the group's
 life: a later call of that content is another rollout, or, in a complete group, a lost answer asked
 again) or failed (released: the call sent again takes the member over at once). A call whose
@@ -10,8 +10,9 @@ replica died stops renewing, and the call sent again takes the member over when 
 
 When every member of its content is held, a call cannot tell a live rollout of equal content (a
 twin: its own member) from a dead call's lease (its own member, once the lease ends): it looks
-again after one renewal interval and a half. Renewed: a twin, so a new member; not renewed: it waits
-for that lease to end and takes the member over. A twin costs about ``lease_s / 2`` of waiting.
+again every half renewal interval. Every holder renewed: a twin, so a new member; a holder that
+missed two renewals: it waits for that lease to end and takes the member over. A twin costs about
+one renewal interval (``lease_s / 6``, 0.5 s by default) of waiting.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ContentMembers:
     def __init__(self, state: SharedState, lease_s: float = 3.0) -> None:
         self._state = state
         self.lease_s = lease_s
+        self.renew_s = lease_s / 6  # a lease outlives five missed renewals (a busy event loop)
         self._held: dict[tuple[str, str], str] = {}  # (group, member) -> attempt, for this process's calls
         self._writing = asyncio.Lock()  # a renewal never lands after the same lease's last word
         self._renewer: asyncio.Task[None] | None = None
@@ -42,7 +44,8 @@ class ContentMembers:
         self, group: str, size: int, base: str, value: bytes, ttl_s: float, bound: OpenBound, deadline: float
     ) -> tuple[Lease, bytes]:
         """The member this call now holds (its lease) and the value kept for it."""
-        attempt, seen, take_held = uuid.uuid4().hex, None, False
+        attempt, take_held = uuid.uuid4().hex, False
+        first: dict[str, int] | None = None  # the held members' lease ends at the first look
         while True:
             claimed = await self._state.claim_member(
                 group, size, base, attempt, value, ttl_s, self.lease_s, bound=bound, take_held=take_held
@@ -52,20 +55,18 @@ class ContentMembers:
                 if self._renewer is None or self._renewer.done():
                     self._renewer = asyncio.create_task(self._renew())
                 return (group, claimed.member, attempt), claimed.value or value
-            if seen is None:  # first look: wait for a renewal to show
-                delay_s = self.lease_s / 2
-            else:
-                stale = [end for member, end in claimed.held.items() if member in seen and end <= seen[member]]
-                if not stale:  # every holder renewed (or took its member just now): alive, a twin
-                    take_held = True
-                    continue
-                delay_s = (min(stale) - claimed.now_ms) / 1000 + 0.01  # until the first unrenewed lease ends
-            seen = claimed.held
-            left = deadline - time.monotonic()
-            if left <= 0:
-                take_held = True  # out of time to tell: a member of its own
+            now = time.monotonic()
+            if first is None:
+                first, looked_at = dict(claimed.held), now
+            stale = [end for member, end in claimed.held.items() if member in first and end <= first[member]]
+            if not stale or now >= deadline:  # every holder renewed (or took its member since): a twin
+                take_held = True
                 continue
-            await asyncio.sleep(max(0.01, min(delay_s, left)))
+            if now - looked_at < 2 * self.renew_s:
+                delay_s = self.renew_s / 2  # look again: a live holder renews within renew_s
+            else:  # a holder missed two renewals: wait for its lease to end, then take its member over
+                delay_s = (min(stale) - claimed.now_ms) / 1000 + 0.01
+            await asyncio.sleep(max(0.01, min(delay_s, deadline - now)))
 
     async def answered(self, leases: list[Lease]) -> None:
         """The calls were answered: their members stay theirs for the group's life."""
@@ -99,7 +100,7 @@ class ContentMembers:
 
     async def _renew(self) -> None:
         while self._held:
-            await asyncio.sleep(self.lease_s / 3)
+            await asyncio.sleep(self.renew_s)
             async with self._writing:
                 leases = [(group, member, attempt) for (group, member), attempt in self._held.items()]
                 try:

@@ -71,3 +71,27 @@ async def test_claims_keep_the_open_groups_bound_and_expire_with_the_group(two_r
     assert (await a.group(first)) == (0, {})
     fresh = await a.claim_member(first, 2, "x", "c3", b"new", 60, 30)  # the old lease went with its group
     assert (fresh.member, fresh.value) == ("x#0", b"new")
+
+
+async def test_a_live_twin_gets_its_own_member_and_a_dead_call_is_taken_over(two_replicas):
+    """``ContentMembers``: a rollout equal to one whose call is alive (renewing) is a member of its
+    own after about one renewal; one equal to a dead call's (a lease nobody renews) takes its place
+    when the lease ends."""
+    import time
+
+    from verifier_service.content_members import ContentMembers
+
+    a, b = ContentMembers(two_replicas(), lease_s=1.2), ContentMembers(two_replicas(), lease_s=1.2)
+    group = f"g-{uuid.uuid4().hex}"
+    deadline = time.monotonic() + 30
+    (_, first, _), _ = await a.claim(group, 4, "x", b"v", 60, ("ns", 100), deadline)
+    started = time.monotonic()
+    (_, twin, _), _ = await b.claim(group, 4, "x", b"v", 60, ("ns", 100), deadline)
+    assert (first, twin) == ("x#0", "x#1") and time.monotonic() - started < 1.0  # renewed every 0.2 s
+    dead = two_replicas()  # a call that claimed and then died: its lease is never renewed
+    await dead.claim_member(group, 4, "y", "dead-call", b"w", 60, 1.0)
+    started = time.monotonic()
+    (_, taken, _), kept = await b.claim(group, 4, "y", b"w", 60, ("ns", 100), deadline)
+    assert (taken, kept) == ("y#0", b"w") and 0.5 < time.monotonic() - started < 2.0
+    await a.aclose()
+    await b.aclose()
