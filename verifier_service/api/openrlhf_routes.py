@@ -42,6 +42,7 @@ T = TypeVar("T")
 router = APIRouter(route_class=KeyFirstRoute)
 
 UNSCORED = "speciarl_unscored"  # the extra_logs key, as trainer_client.openrlhf_agent names it
+LINGER_S = 1.0  # how long a completed group keyed by prompt and label alone is watched for a second sample
 TTL_MARGIN_S = 30.0  # a group outlives its last rollout's wait by this much, then the key is free again
 
 
@@ -102,7 +103,15 @@ async def openrlhf_reward(
     judge: Annotated[Name | None, Query()] = None,
     scheme: Annotated[Scheme, Query()] = "dynamic",
     wait_s: Annotated[float, Query(gt=0, le=170)] = 150.0,
-    linger_s: Annotated[float, Query(ge=0, le=10)] = 1.0,
+    linger_s: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=10,
+            description="How long a completed group is watched for a sample sharing its key "
+            "(default: 1 s, or 0 when every label names its sample_id: no sample can share it)",
+        ),
+    ] = None,
 ) -> dict[str, object] | Response:
     """For ``--reward.remote_url 'http://verifier/openrlhf/reward?group_size=8'`` (the module doc).
 
@@ -112,6 +121,9 @@ async def openrlhf_reward(
     without a reward. ``wait_s`` stays under OpenRLHF's 180 s client timeout.
     """
     check_size(len(body.query), services)
+    if linger_s is None:
+        named = all(isinstance(label, SampleLabel) and label.sample_id for label in body.labels)
+        linger_s = 0.0 if named else LINGER_S
     rollouts = [
         _rollout(query, prompt, label, group_size)
         for query, prompt, label in zip(body.query, body.prompts, body.labels, strict=True)
@@ -144,21 +156,28 @@ async def openrlhf_reward(
     return _answer(answers, services)
 
 
-async def _unless_disconnected(request: Request, work: Awaitable[T], poll_s: float = 0.5) -> T | Response:
+async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T | Response:
     """``work``'s result; cancelled once the client has gone (a reset, a proxy's timeout): its
     member is then released at once for the call OpenRLHF sends again, instead of held by a call
-    nobody reads (answered 499, nginx's "client closed request", which nobody receives)."""
-    task = asyncio.ensure_future(work)
+    nobody reads (answered 499, nginx's "client closed request", which nobody receives). The
+    disconnect is awaited as Starlette's ``StreamingResponse.listen_for_disconnect`` does
+    (starlette/responses.py): the body is read, so the next ASGI message is the disconnect."""
+
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    task, gone = asyncio.ensure_future(work), asyncio.ensure_future(disconnected())
     try:
-        while not task.done():
-            await asyncio.wait([task], timeout=poll_s)
-            if not task.done() and await request.is_disconnected():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                return Response(status_code=499)
+        await asyncio.wait([task, gone], return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return Response(status_code=499)
         return task.result()
     finally:
         task.cancel()
+        gone.cancel()
 
 
 def _answer(answers: list[RolloutReward], services: ServicesDep, why: str | None = None) -> dict[str, object]:
