@@ -55,6 +55,10 @@ class ContentMismatch(GroupConflict):
     """A rollout id sent again with other content than the first time."""
 
 
+class GroupClosed(GroupConflict):
+    """A rollout for a group that was closed at its deadline (all or nothing) before it arrived."""
+
+
 class AmbiguousGroup(ValueError):
     """More rollouts than the group's size arrived under one group key (two samples would be merged)."""
 
@@ -268,6 +272,13 @@ class GroupRewards:
                 else:
                     stored = await self._state.add_to_group(group, size, rollout.rollout, value, ttl_s, bound=bound)
             except GroupConflict as exc:
+                _, members = await self._state.group(group)
+                closed = sum(m.startswith(CLOSED) for m in members)
+                if closed:  # late, not one too many: nothing ambiguous about the group
+                    raise GroupClosed(
+                        f"group {_shown(group)!r} was closed at its deadline with {len(members) - closed} of "
+                        f"{size} rollouts, before this one arrived"
+                    ) from None
                 # the group's other callers learn of it too, when they look after completing
                 await self._state.add_to_group(_ambiguity_key(rollout.group), 1, "seen", b"1", ttl_s)
                 raise type(exc)(str(exc).replace(rollout.group, _shown(rollout.group))) from None

@@ -62,7 +62,7 @@ class ServiceMetrics:
         self.unscored_rollouts = Counter(
             "verifier_unscored_rollouts",
             "Rollouts answered 0.0 because their group has no reward (OpenRLHF's remote URL), by why "
-            "(incomplete, unscorable, conflict, ambiguous)",
+            "(incomplete, unscorable, late, conflict, ambiguous)",
             ["why"],
             registry=self.registry,
         )

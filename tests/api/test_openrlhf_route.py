@@ -107,7 +107,9 @@ async def test_a_group_closed_at_its_deadline_stays_closed_for_late_rollouts(asg
             early = await asyncio.gather(a.post(url, json=payload("alpha")), b.post(url, json=payload("beta")))
             late = await b.post(url, json=payload("gamma"))
             other_key = await a.post(url, json=payload("alpha", label="quux"))  # another group: unaffected
+            metrics = (await b.get("/metrics")).text
     assert rewards_and_flags([*early, late]) == ([0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    assert 'verifier_unscored_rollouts_total{why="late"} 1.0' in metrics
     assert rewards_and_flags([other_key]) == ([0.0], [1.0])  # alone in a group of 3: closed at its deadline too
 
 

@@ -119,7 +119,8 @@ def test_the_readme_remote_url_command_with_openrlhfs_own_executor(live_server, 
     its ``_fetch_rewards_via_http`` and retries) posting one rollout at a time, with the README's
     flags and prepare-data's label objects: one question for several images (a group per sample),
     an evaluation pass of its own n, a Qwen2-VL processor expanding placeholders, a prompt cut at its
-    front, and a judge failure (its group 0.0 throughout, flagged, never a crash)."""
+    front, a judge failure and a sibling late past the group's deadline (their groups 0.0
+    throughout, flagged, never a crash)."""
     flags = readme_remote_command()
     rng = random.Random(12)
     train_n = int(flags[flags.index("--rollout.n_samples_per_prompt") + 1])
@@ -138,22 +139,23 @@ def test_the_readme_remote_url_command_with_openrlhfs_own_executor(live_server, 
         call("eval", [10, 200, 10], "img-c"),  # evaluation's own n, from its label
         call("train", None, "txt-d", max_length=18),  # text only, the prompt cut at its front by OpenRLHF
         call("train", [90, 90, 90], "img-e", answers=["laysan albatross", "bronzed"] + ["bird"] * (train_n - 2)),
+        {**call("train", [5, 5, 5], "img-f"), "late": {"0": 4.0}},  # a sibling past the group's deadline (3 s)
     ]
     judges = {"j": ScriptedJudge({}, default=Category.WRONG, fail_pairs=frozenset({(LABEL.lower(), "bronzed")}))}
     with live_server(Settings(data_dir=tmp_path / "data"), judges) as server:
         url = flags[flags.index("--reward.remote_url") + 1]
         assert url.startswith("http://verifier:8000/openrlhf/reward?group_size=8&taxonomy=cub-200")
         argv = [*flags]
-        argv[flags.index("--reward.remote_url") + 1] = url.replace("http://verifier:8000", server.url) + "&linger_s=0.2"
+        argv[flags.index("--reward.remote_url") + 1] = url.replace("http://verifier:8000", server.url) + "&wait_s=3"
         found, _ = run_script("run_openrlhf_agent.py", {"seed": 5, "argv": argv, "calls": calls, "env": {}})
         with httpx.Client(base_url=server.url, timeout=60) as http:
-            want = expected(calls[:-1], http)
+            want = expected(calls[:-2], http)
     assert found["remote_url"] == [argv[flags.index("--reward.remote_url") + 1]] and found["n"] == [train_n, eval_n]
-    assert [len(c) for c in found["calls"]] == [train_n, train_n, eval_n, train_n, train_n]
+    assert [len(c) for c in found["calls"]] == [train_n, train_n, eval_n, train_n, train_n, train_n]
     for call_found, rewards in zip(found["calls"], want, strict=False):
         assert [o["reward"] for o in call_found] == rewards
         assert all(o["extra_logs"]["speciarl_unscored"] == 0.0 for o in call_found)
     assert any(len(set(r)) > 1 for r in want)  # the groups are not all of one reward
-    unscored = found["calls"][-1]  # the specific answer's group too: all or nothing
-    assert [o["reward"] for o in unscored] == [0.0] * train_n
-    assert all(o["extra_logs"]["speciarl_unscored"] == 1.0 for o in unscored)
+    for unscored in found["calls"][-2:]:  # a judge failure (the specific answer's group too), a late sibling
+        assert [o["reward"] for o in unscored] == [0.0] * train_n  # all or nothing: no advantage, no crash
+        assert all(o["extra_logs"]["speciarl_unscored"] == 1.0 for o in unscored)

@@ -33,7 +33,7 @@ from verifier_service.api.deps import ServicesDep
 from verifier_service.api.group_routes import ERRORS, MAX_GROUP_SIZE, check_size
 from verifier_service.api.openrlhf_response import ResponseNotFound, response_of
 from verifier_service.api.schemas import Name
-from verifier_service.group_rewards import AmbiguousGroup, Rollout, RolloutReward, Scheme
+from verifier_service.group_rewards import AmbiguousGroup, GroupClosed, Rollout, RolloutReward, Scheme
 from verifier_service.store.shared_state import GroupConflict
 from verifier_service.taxonomy.bounds import MAX_TERM_CHARS
 
@@ -147,7 +147,7 @@ async def openrlhf_reward(
     try:
         answers = await _unless_disconnected(request, submitted)
     except (GroupConflict, AmbiguousGroup) as exc:
-        why = "ambiguous" if isinstance(exc, AmbiguousGroup) else "conflict"
+        why = {AmbiguousGroup: "ambiguous", GroupClosed: "late"}.get(type(exc), "conflict")
         detail = f"{exc}; OpenRLHF groups by prompt and label: give each sample a sample_id in its label"
         answers = [RolloutReward(r.group, r.rollout, "unscorable", "error", None, None, 0, detail) for r in rollouts]
         return _answer(answers, services, why)

@@ -62,15 +62,20 @@ class Output:
 class ScriptedGeneration:
     """Stands in for vLLM behind ``RolloutRayActor.generate``: each call returns the next scripted
     response of its ``generate_responses`` call (known by its sampling object, a copy of its own as
-    Ray gives each actor call), after a random delay."""
+    Ray gives each actor call), after a random delay (or the job's: a late sibling)."""
 
     def __init__(self, executor, processor, seed: int) -> None:
         self.executor, self.processor, self.rng = executor, processor, random.Random(seed)
         self.scripts: dict[int, list[str]] = {}
+        self.late: dict[int, dict[int, float]] = {}  # call -> {its n-th generation: seconds it takes}
+        self.given: dict[int, list[str]] = {}
 
     async def generate(self, prompt_token_ids, sampling_params, multi_modal_data=None):
         response = self.scripts[sampling_params.call].pop(0)
-        await asyncio.sleep(self.rng.random() * 0.05)
+        late = self.late.get(sampling_params.call, {})
+        position = len(self.given.setdefault(sampling_params.call, []))
+        self.given[sampling_params.call].append(response)
+        await asyncio.sleep(late.get(position, self.rng.random() * 0.05))
         ids = self.processor.tokenizer(response, add_special_tokens=False).input_ids
         return types.SimpleNamespace(outputs=[Output(ids + [self.processor.tokenizer.eos_token_id])])
 
@@ -100,6 +105,7 @@ async def calls(job, args, load_agent_executor, generate_responses):
     tasks = []
     for number, call in enumerate(job["calls"]):
         engine.scripts[number] = list(call["responses"])
+        engine.late[number] = {int(k): v for k, v in call.get("late", {}).items()}
         content = [{"type": "text", "text": call["instruction"]}]
         if call["image"]:
             content.insert(0, {"type": "image"})
