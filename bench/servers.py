@@ -58,11 +58,13 @@ def fake_judge_settings(judge_url: str, name: str = "fake") -> dict[str, str]:
     }
 
 
-def start_verifier(log_dir: Path, env: dict[str, str]) -> tuple[ServerProcess, str]:
-    """``verifier serve`` in its own process (so that its memory can be measured apart)."""
+def start_verifier(log_dir: Path, env: dict[str, str], *, profile: Path | None = None) -> tuple[ServerProcess, str]:
+    """``verifier serve`` in its own process (so that its memory can be measured apart); with
+    ``profile``, under cProfile, its statistics written there when it stops."""
     port = free_port()
     variables = {**os.environ, **env, "VERIFIER_DATA_DIR": str(log_dir / "data"), "VERIFIER_LOG_LEVEL": "WARNING"}
-    argv = [sys.executable, "-m", "verifier_service", "serve", "--port", str(port)]
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
+    argv = [sys.executable, *profiler, "-m", "verifier_service", "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess("verifier", argv, log_dir / "verifier.log", env=variables)
     return server.start(url + "/readyz", timeout=240), url
