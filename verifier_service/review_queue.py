@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifier_service.grading.corrections import CorrectionBook, correction_key
+from verifier_service.review_doubt import doubt
 
 JUDGED = frozenset({"judge", "cache"})
 
@@ -32,19 +33,18 @@ class QueueItem:
     runs: set[str] = field(default_factory=set)
     last_seen: float = 0.0
 
-    @property
-    def margin(self) -> float | None:
-        if not self.probabilities:
-            return None
-        ranked = sorted(self.probabilities.values(), reverse=True) + [0.0]
-        return ranked[0] - ranked[1]
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, Any]) -> QueueItem:
+        """From a page of the audit's pair index (``audit_pairs.page``)."""
+        return cls(
+            fields["ground_truth"], fields["prediction"], fields["taxonomy"], fields["category"], fields["source"],
+            fields["probabilities"], fields["error"], fields["overruled"], fields["items"], set(fields["runs"]),
+            fields["last_seen"],
+        )  # fmt: skip
 
     @property
     def doubt(self) -> float:
-        if self.category is None or self.overruled is not None:
-            return 1.0
-        margin = self.margin
-        return 0.5 if margin is None else round(1.0 - margin, 4)
+        return doubt(self.category, self.probabilities, self.overruled)
 
     def view(self) -> dict[str, Any]:
         return {
@@ -73,7 +73,8 @@ def build_queue(
     sources: frozenset[str] = JUDGED,
     default_taxonomy: str | None = None,
 ) -> list[QueueItem]:
-    """The queue over audit-log requests (``AuditLog.judged_pairs`` or ``AuditLog.scan``), most urgent first."""
+    """The queue over audit-log requests (``AuditLog.scan``), most urgent first; the judge's queue
+    over the audit's pair index is the same, ordered in SQL (``AuditLog.review_page``)."""
     pairs: dict[tuple[str, str, str | None], QueueItem] = {}
     for request in requests:
         for item in request["items"]:
@@ -99,5 +100,8 @@ def build_queue(
             found.last_seen = max(found.last_seen, request["created_at"])
             if request["run"]:
                 found.runs.add(request["run"])
-    # Ties broken by the pair itself: the same queue whichever way the log was read.
-    return sorted(pairs.values(), key=lambda q: (-q.doubt * q.items, -q.last_seen, q.ground_truth, q.prediction))
+    # Ties broken by the pair itself and its taxonomy: the same queue whichever way the log was read
+    # (the pair index's page orders so in SQL: audit_pairs.page).
+    return sorted(
+        pairs.values(), key=lambda q: (-q.doubt * q.items, -q.last_seen, q.ground_truth, q.prediction, q.taxonomy or "")
+    )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from verifier_service.api.auth import require_api_key
 from verifier_service.api.deps import ServicesDep
-from verifier_service.review_queue import JUDGED, build_queue
+from verifier_service.review_queue import JUDGED, QueueItem, build_queue
 
 router = APIRouter()
 ASSETS = files("verifier_service.api") / "review"
@@ -61,23 +61,27 @@ async def review_queue(
     sources = frozenset({source}) if source else JUDGED
     book, audit_log, default_taxonomy = services.corrections.book, services.audit_log, services.grader.default_taxonomy
 
-    def build() -> list:
-        # In a worker thread, never on the event loop. The judge's queue (the default) reads the
-        # audit's pair index: its cost is the window's distinct judged pairs. Other sources scan the
-        # latest requests. It touches only the audit log's own connection (which has its own lock)
-        # and the corrections book, an immutable snapshot taken above.
+    def build() -> tuple[int, list[QueueItem]]:
+        # In a worker thread, never on the event loop; it touches only the audit log's own
+        # connection (which has its own lock) and the corrections book, an immutable snapshot.
         since = time.time() - since_s
-        indexed = sources == JUDGED  # the index counts a pair's judged items, judged afresh or from the cache
-        requests = audit_log.judged_pairs(since=since, run=run) if indexed else audit_log.scan(since=since, run=run)
-        return build_queue(
-            requests, book, taxonomy=taxonomy, category=category, sources=sources, default_taxonomy=default_taxonomy
-        )
+        if sources == JUDGED:  # the judge's queue (the default): ordered and cut in SQL over the pair index
+            total, found = audit_log.review_page(
+                corrected=book.active, corrections_version=book.version, since=since, run=run,
+                taxonomy=taxonomy, category=category, default_taxonomy=default_taxonomy, offset=offset, limit=limit,
+            )  # fmt: skip
+            return total, [QueueItem.from_fields(item) for item in found]
+        queue = build_queue(  # one source, or rule and taxonomy grades: the latest requests, scanned
+            audit_log.scan(since=since, run=run), book, taxonomy=taxonomy, category=category, sources=sources,
+            default_taxonomy=default_taxonomy,
+        )  # fmt: skip
+        return len(queue), queue[offset : offset + limit]
 
-    queue = await asyncio.to_thread(build)
+    total, items = await asyncio.to_thread(build)
     if not (run or taxonomy or category or source):
-        services.metrics.review_queue.set(len(queue))
+        services.metrics.review_queue.set(total)
     page = []
-    for item in queue[offset : offset + limit]:
+    for item in items:
         view = item.view()
         tree = services.taxonomies.get(item.taxonomy) if item.taxonomy else None
         view["lineage"] = shown_lineage(tree, item.ground_truth) if tree is not None else None
@@ -86,7 +90,7 @@ async def review_queue(
     judged = [c for c in corrected if c.change.before is not None]
     agreed = sum(c.change.before == c.category.value for c in judged)
     return {
-        "total": len(queue),
+        "total": total,
         "offset": offset,
         "items": page,
         "reviewed": len(corrected),

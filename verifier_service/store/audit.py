@@ -30,7 +30,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -108,7 +108,9 @@ class AuditLog:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.executescript(_SCHEMA + audit_pairs.SCHEMA)
+        audit_pairs.migrate(self._conn)
         self._lock = threading.Lock()
+        self._corrected_version: object = None  # the corrections whose keys the page query leaves out
         self.commits = 0  # transactions written (each holds every request that was waiting)
         # The pair index's counts since its last flush (``audit_pairs``): written at most once a
         # second, and before every read, so a warm request pays a dict update, not an upsert per pair.
@@ -223,7 +225,7 @@ class AuditLog:
                     "DELETE FROM requests WHERE created_at < ?", (now - self._retention_s,)
                 ).rowcount
                 oldest_day = int((now - self._retention_s) // audit_pairs.DAY_S)
-                self._conn.execute("DELETE FROM judged_pairs WHERE day < ?", (oldest_day,))
+                self._conn.execute("DELETE FROM review_pairs WHERE day < ?", (oldest_day,))
             if self._max_bytes is not None:
                 total = self._conn.execute("SELECT COALESCE(SUM(length(items)), 0) FROM requests").fetchone()[0]
                 if total > self._max_bytes:
@@ -235,7 +237,7 @@ class AuditLog:
                     ).fetchone()
                     if cut is not None:
                         deleted += self._conn.execute("DELETE FROM requests WHERE created_at <= ?", cut).rowcount
-                        self._conn.execute("DELETE FROM judged_pairs WHERE last_seen <= ?", cut)
+                        self._conn.execute("DELETE FROM review_pairs WHERE last_seen <= ?", cut)
             if deleted:
                 self._conn.execute("PRAGMA incremental_vacuum")
         return deleted
@@ -270,12 +272,30 @@ class AuditLog:
             "items": items,
         }
 
-    def judged_pairs(self, *, since: float = 0.0, run: str | None = None) -> list[dict[str, Any]]:
-        """The judged pairs of the window as ``build_queue`` requests (``audit_pairs.read``): a cost in
-        distinct pairs, not in items or requests."""
+    def review_page(
+        self,
+        *,
+        corrected: Iterable[tuple[str, str, str | None]],
+        corrections_version: object,
+        since: float = 0.0,
+        run: str | None = None,
+        taxonomy: str | None = None,
+        category: str | None = None,
+        default_taxonomy: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The judge's review queue, ordered and cut in SQL (``audit_pairs.page``): its size and one
+        page, the pairs whose keys are in ``corrected`` left out (refreshed when the version changes)."""
         with self._lock:
             self._flush_pairs()  # what the writer counted since its last flush
-            return audit_pairs.read(self._conn, since=since, run=run, fields=VERDICT_FIELDS)
+            if corrections_version != self._corrected_version:
+                audit_pairs.set_corrected(self._conn, corrected)
+                self._corrected_version = corrections_version
+            return audit_pairs.page(
+                self._conn, since=since, run=run, taxonomy=taxonomy, category=category,
+                default_taxonomy=default_taxonomy, offset=offset, limit=limit, fields=VERDICT_FIELDS,
+            )  # fmt: skip
 
     def scan(self, *, since: float = 0.0, run: str | None = None, limit: int = 5000) -> list[dict[str, Any]]:
         """The latest ``limit`` requests since ``since`` (of ``run``), newest first, as ``read`` gives them."""
