@@ -235,24 +235,31 @@ async def test_a_correction_is_bound_to_the_taxonomy_content_it_was_made_under(a
 
 async def test_the_review_queue_is_built_off_the_event_loop(asgi_server, tmp_path, monkeypatch):
     """Issue 33, finding 4: building the queue scanned the audit log on the event loop (600k judged
-    items stalled /healthz 4.6 s). The scan and the build run in a worker thread now."""
+    items stalled /healthz 4.6 s). The page query (the judge's queue) and the scan and build (one
+    source) run in a worker thread now."""
     import threading
 
     from verifier_service.api import review_routes
+    from verifier_service.store.audit import AuditLog
 
     built_in = []
-    real = review_routes.build_queue
 
-    def recording(*args, **kwargs):
-        built_in.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
+    def recording(real):
+        def record(*args, **kwargs):
+            built_in.append(threading.current_thread() is threading.main_thread())
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(review_routes, "build_queue", recording)
+        return record
+
+    monkeypatch.setattr(review_routes, "build_queue", recording(review_routes.build_queue))
+    monkeypatch.setattr(AuditLog, "review_page", recording(AuditLog.review_page))
     async with asgi_server(settings(tmp_path), {"j": ScriptedJudge()}) as server, server.client() as http:
         await grade(http)
         queue = await http.get("/review-queue")
         assert queue.status_code == 200 and queue.json()["total"] == 1, queue.text
-    assert built_in == [False]
+        one_source = await http.get("/review-queue", params={"source": "judge"})
+        assert one_source.status_code == 200 and one_source.json()["total"] == 1, one_source.text
+    assert built_in == [False, False]
 
 
 async def test_a_revert_needs_no_body(asgi_server, tmp_path):

@@ -6,15 +6,7 @@ import uuid
 
 import pytest
 
-from verifier_service.store.shared_state import GroupFull, GroupSizeMismatch, RedisState, SQLiteState, TooManyOpenGroups
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def two_replicas(request, tmp_path):
-    if request.param == "sqlite":
-        return lambda: SQLiteState(tmp_path / "state.db")
-    server = request.getfixturevalue("redis_server")
-    return lambda: RedisState(server.url)
+from verifier_service.store.shared_state import GroupFull, GroupSizeMismatch, TooManyOpenGroups
 
 
 async def test_a_call_sent_again_takes_over_its_member_once_the_lease_ends(two_replicas):

@@ -5,18 +5,9 @@ import asyncio
 
 import pytest
 
-from verifier_service.store.shared_state import LogRewound, RedisState, SQLiteState, Synced
+from verifier_service.store.shared_state import LogRewound, SQLiteState, Synced
 from verifier_service.taxonomy import TaxonomyRegistry
 from verifier_service.taxonomy.model import Taxonomy
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def two_replicas(request, tmp_path):
-    """Two handles on one store, as two replicas hold them."""
-    if request.param == "sqlite":
-        return lambda: SQLiteState(tmp_path / "state.db")
-    server = request.getfixturevalue("redis_server")
-    return lambda: RedisState(server.url)
 
 
 async def test_documents_revisions_and_logs(two_replicas):
