@@ -71,3 +71,15 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def two_replicas(request, tmp_path):
+    """Handles on one shared store, as replicas hold them: each call opens another (the embedded
+    file, or a real redis-server)."""
+    from verifier_service.store.shared_state import RedisState, SQLiteState
+
+    if request.param == "sqlite":
+        return lambda: SQLiteState(tmp_path / "state.db")
+    server = request.getfixturevalue("redis_server")
+    return lambda: RedisState(server.url)
