@@ -127,3 +127,31 @@ async def test_malformed_labels_are_refused_with_the_reason(asgi_server, tmp_pat
     async with asgi_server(Settings(data_dir=tmp_path), {"j": judge()}) as server, server.client() as http:
         refused = await http.post(f"{URL}?group_size=2", json=payload("alpha", label=label))
     assert refused.status_code == 422 and "labels" in refused.text
+
+
+async def test_a_store_restarted_empty_never_gives_half_a_group_a_reward(asgi_server, redis_server, tmp_path):
+    """The consistency model's "groups in flight are gone", for the remote URL: a rollout waiting
+    while Redis restarts empty, and its sibling arriving after. Each call is sent as OpenRLHF sends
+    it (again, a second later, after a failure: 5 tries). Whichever way the timing falls, the two
+    agree: both unscored (the first's member lost with the store), or both rewarded exactly (the
+    first's try sent again rebuilt the group); never one rewarded beside a sibling told nothing."""
+    settings = Settings(data_dir=tmp_path, cache="redis", redis_url=redis_server.url)
+    async with asgi_server(settings, {"j": judge()}) as server, server.client() as http:
+        url = f"{URL}?group_size=2&wait_s=3"
+        label = {"ground_truth": TRUTH, "sample_id": "img-9"}
+
+        async def as_openrlhf_sends(answer):
+            for _ in range(5):
+                answered = await http.post(url, json=payload(answer, label=label))
+                if answered.status_code == 200:
+                    return answered
+                await asyncio.sleep(1)
+            return answered
+
+        first = asyncio.ensure_future(as_openrlhf_sends("alpha"))
+        await asyncio.sleep(0.5)  # kept, and waiting
+        redis_server.stop()
+        redis_server.start()  # empty: no snapshot, no append-only file
+        sibling = await as_openrlhf_sends("beta")
+        rewards, flags = rewards_and_flags([await first, sibling])
+    assert (rewards, flags) in (([0.0, 0.0], [1.0, 1.0]), ([1.0, 0.0], [0.0, 0.0])), (rewards, flags)
