@@ -256,7 +256,7 @@ class AuditLog:
         columns = orjson.loads(blob)
         count = len(columns["verdict"])
         ids, taxonomies = columns["ids"] or [None] * count, columns["taxonomies"] or [None] * count
-        verdicts = [_verdict(v) for v in columns["verdicts"]]
+        verdicts = [audit_pairs.verdict_fields(v, VERDICT_FIELDS) for v in columns["verdicts"]]
         rows = zip(columns["ground_truths"], columns["predictions"], columns["verdict"], strict=True)
         items = [
             {"id": ids[i], "ground_truth": t, "prediction": p, "taxonomy": taxonomies[i], **verdicts[v]}
@@ -310,11 +310,6 @@ class AuditLog:
         self._writer.join(timeout=30)
         with self._lock:
             self._conn.close()
-
-
-def _verdict(values: Sequence[Any]) -> dict[str, Any]:
-    padded = list(values) + [None] * (len(VERDICT_FIELDS) - len(values))
-    return dict(zip(VERDICT_FIELDS, padded, strict=True))
 
 
 def _settle(done: asyncio.Future[None], error: Exception | None) -> None:

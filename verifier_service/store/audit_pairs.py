@@ -114,6 +114,11 @@ def _row(key: tuple[Any, ...], truth: str, prediction: str, verdict: Sequence[An
     return (*key, truth, prediction, category, own, overruled, orjson.dumps(list(verdict)), items, seen)
 
 
+def verdict_fields(values: Sequence[Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A stored verdict by field name; rows written before the later fields have ``None`` for them."""
+    return dict(zip(fields, list(values) + [None] * (len(fields) - len(values)), strict=True))
+
+
 def _overruled(verdict: Sequence[Any]) -> int:
     return int(len(verdict) > _OVERRULED and verdict[_OVERRULED] is not None)
 
@@ -197,7 +202,7 @@ def page(
              *((run,) if run is not None else ()), *((category,) if category is not None else ())),
         ).fetchall()  # fmt: skip
         verdicts = [orjson.loads(verdict) for _, verdict in details]
-        latest = dict(zip(fields, list(verdicts[0]) + [None] * (len(fields) - len(verdicts[0])), strict=True))
+        latest = verdict_fields(verdicts[0], fields)
         overruled = next((v[_OVERRULED] for v in verdicts if _overruled(v)), None)
         items.append({**latest, "ground_truth": truth, "prediction": prediction, "taxonomy": tree or None,
                       "overruled": overruled, "items": n, "last_seen": seen,
